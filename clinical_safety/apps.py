@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClinicalSafetyConfig(AppConfig):
+    name = "clinical_safety"
+    verbose_name = "Clinical safety"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MsoRegistryConfig(AppConfig):
+    name = "mso_registry"
+    verbose_name = "MSO registry"

@@ -1,0 +1,47 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Notification(models.Model):
+    """An outbox row: written in the same transaction as the change that causes it,
+    delivered afterwards by Celery. A sent row is never sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=255)
+    template = models.CharField(
+        max_length=200, help_text="Template path without extension; .txt and .html parts are rendered."
+    )
+    context = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep reads only pending rows that are due.
+            models.Index(
+                fields=["next_attempt_at"], name="notification_pending_due", condition=models.Q(status="pending")
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def message_id(self) -> str:
+        # Stable across retries so that a mail system can recognise a repeat.
+        return f"<{self.uuid}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"

@@ -1,0 +1,11 @@
+from django.db.models import Min
+from django.utils import timezone
+
+from .models import Notification
+
+
+def oldest_pending_notification_age_seconds() -> float | None:
+    oldest = Notification.objects.filter(status=Notification.Status.PENDING).aggregate(oldest=Min("created_at"))[
+        "oldest"
+    ]
+    return None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1)

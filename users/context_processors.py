@@ -1,0 +1,9 @@
+from mso_registry.selectors import navigation_for
+
+
+def navigation(request):
+    """The role-based navigation for base.html; empty for anonymous visitors."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": None}
+    return {"nav": navigation_for(user)}

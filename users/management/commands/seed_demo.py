@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from users.demo import demo_user
+
+
+class Command(BaseCommand):
+    help = "Create the fictional demo organisations and accounts (idempotent). Refused in production."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo makes accounts with a known password; it does not run in production.")
+        import os
+
+        from mso_registry import demo as registry_demo
+
+        password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
+        sign_ins = registry_demo.seed(password=password)
+        demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
+        sign_ins.append(("admin@medsafety.example", "System administrator (admin site)"))
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        width = max(len(email) for email, _ in sign_ins)
+        for email, role in sign_ins:
+            self.stdout.write(f"  {email.ljust(width)}  {role}")
+        self.stdout.write(f"  password for all: {password}")
