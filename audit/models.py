@@ -25,7 +25,7 @@ class AuditEvent(models.Model):
     sequence = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=100)
@@ -33,7 +33,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255)
     organisation = models.ForeignKey(
-        "mso_registry.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "mso_registry.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)

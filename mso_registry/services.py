@@ -131,7 +131,7 @@ def role_end(*, actor, assignment: RoleAssignment, end_date: date | None = None)
         raise NotAllowed("You may not end this role.")
     end_date = end_date or timezone.localdate()
     with transaction.atomic():
-        assignment = RoleAssignment.objects.select_for_update().select_related("user", "organisation").get(
+        assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related("user", "organisation").get(
             pk=assignment.pk
         )
         if assignment.end_date is not None:

@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# PYTHON=/path/to/python3.12 overrides the interpreter the venv is built from.
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PYTHON
+
+.PHONY: run test stack bench migrate demo check clean screenshots
+
+$(PY):
+	@interpreter="$$(scripts/find-python)" || exit 1; \
+	echo "Creating $(VENV) with $$interpreter"; \
+	"$$interpreter" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# The stamp files re-install only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+migrate: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-dev
+	@mkdir -p var
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# gunicorn + Celery worker + Celery beat, as in production, against
+# DATABASE_URL and CELERY_BROKER_URL.
+stack: $(VENV)/.installed
+	@test -n "$$DATABASE_URL" -a -n "$$CELERY_BROKER_URL" || { echo "make stack needs DATABASE_URL and CELERY_BROKER_URL"; exit 1; }
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start
+
+check: $(VENV)/.installed
+	$(PY) manage.py check
+
+screenshots: $(VENV)/.installed-dev
+	$(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) var/medsafety.sqlite3
