@@ -201,8 +201,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.tasks.sweep_pending_notifications", "schedule": 60.0},
+    # Hourly, so a new vacancy or overdue item is told within the hour; the outbox keys send each once.
+    "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
 }
 
+# Where change-of-details requests and vacancy alerts for the national MSO list go.
+NATIONAL_REGISTRY_EMAIL = env.str("NATIONAL_REGISTRY_EMAIL", default="mso.registry@medsafety.example")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 # The sweep leaves a new row this long to its own on-commit task before sending it itself.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,11 +34,15 @@ class Role(models.TextChoices):
     BOARD_DIRECTOR = "board_director", "Board director for medication safety"
     CSO = "cso", "Clinical Safety Officer"
     GOVERNANCE = "governance", "Governance team member"
+    COMMITTEE_CHAIR = "committee_chair", "Medication Safety Committee chair"
+    LOCAL_ADMIN = "local_admin", "Local registry administrator"
     REGISTRY_ADMIN = "registry_admin", "National registry administrator"
 
 
 # The roles that review incidents for their organisation.
 MSO_TEAM_ROLES = frozenset({Role.MSO, Role.DEPUTY_MSO, Role.SAFETY_TEAM})
+# The roles that keep their organisation's registry record.
+RECORD_KEEPER_ROLES = frozenset({Role.MSO, Role.DEPUTY_MSO, Role.BOARD_DIRECTOR, Role.LOCAL_ADMIN})
 # Roles held nationally, with no organisation.
 NATIONAL_ROLES = frozenset({Role.REGISTRY_ADMIN})
 
@@ -62,6 +68,10 @@ class Organisation(models.Model):
     )
     record_confirmed_on = models.DateField("record last confirmed", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The national MSO list as the registry administrator last accepted it (see ChangeOfDetailsRequest).
+    listed_mso = models.CharField("MSO on the national list", max_length=300, blank=True)
+    listed_mailbox = models.EmailField("mailbox on the national list", blank=True)
+    listed_board_director = models.CharField("board director on the national list", max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -134,3 +144,175 @@ class RoleAssignment(models.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None and self.start_date <= timezone.localdate()
+
+
+class Profession(models.TextChoices):
+    PHARMACIST = "pharmacist", "Pharmacist"
+    PHARMACY_TECHNICIAN = "pharmacy_technician", "Pharmacy technician"
+    NURSE = "nurse", "Nurse"
+    MIDWIFE = "midwife", "Midwife"
+    DOCTOR = "doctor", "Doctor"
+    ALLIED_HEALTH = "allied_health", "Allied health professional"
+    MEDICINES_CHAMPION = "medicines_champion", "Medicines champion"
+    MANAGER = "manager", "Manager or administrator"
+    OTHER = "other", "Other"
+
+
+class RegistrationBody(models.TextChoices):
+    NONE = "", "Not registered"
+    GMC = "gmc", "General Medical Council (GMC)"
+    NMC = "nmc", "Nursing and Midwifery Council (NMC)"
+    GPHC = "gphc", "General Pharmaceutical Council (GPhC)"
+    HCPC = "hcpc", "Health and Care Professions Council (HCPC)"
+
+
+class ProfessionalDetails(models.Model):
+    """A person's profession and registration, as the registry and the CSO register show them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional_details")
+    job_title = models.CharField(max_length=200, blank=True)
+    profession = models.CharField(max_length=30, choices=Profession.choices, blank=True)
+    registration_body = models.CharField(max_length=10, choices=RegistrationBody.choices, blank=True)
+    registration_number = models.CharField(max_length=20, blank=True)
+    work_phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        verbose_name_plural = "professional details"
+
+    def __str__(self):
+        return f"{self.user}: {self.get_profession_display() or 'profession not recorded'}"
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self.registration_body and self.registration_number)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .validators import normalise_registration_number, validate_registration_number
+
+        self.registration_number = normalise_registration_number(self.registration_number)
+        if not self.registration_body:
+            self.registration_number = ""
+            return
+        try:
+            validate_registration_number(self.registration_body, self.registration_number)
+        except ValidationError as error:
+            raise ValidationError({"registration_number": error}) from error
+
+
+class ClinicalSafetyTraining(models.Model):
+    """A completed clinical safety course (the DCB0129/0160 training) on a person's record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinical_safety_training")
+    course = models.CharField(max_length=200)
+    provider = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    evidence_note = models.TextField(blank=True, help_text="Where the certificate is kept, or how completion was checked.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on"]
+
+    def __str__(self):
+        return f"{self.course} ({self.provider}, {self.completed_on:%-d %b %Y})"
+
+
+class ChangeOfDetailsRequest(models.Model):
+    """A change to an organisation's MSO, mailbox or board director, for the national registry to accept.
+
+    This replaces the emailed change-of-details form: the national list changes only when the
+    registry administrator accepts."""
+
+    class Detail(models.TextChoices):
+        MSO = "mso", "Medication Safety Officer"
+        MAILBOX = "mailbox", "Generic MSO mailbox"
+        BOARD_DIRECTOR = "board_director", "Board director for medication safety"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting the registry"
+        ACCEPTED = "accepted", "Accepted"
+        QUERIED = "queried", "Queried"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="change_requests")
+    detail = models.CharField(max_length=20, choices=Detail.choices)
+    value_before = models.CharField(max_length=300, blank=True)
+    value_after = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    registry_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="change_request_status")]
+
+    def __str__(self):
+        return f"{self.organisation.ods_code}: {self.get_detail_display()} → {self.value_after or '(none)'}"
+
+
+class Handover(models.Model):
+    """An MSO leaving and a successor taking over, run as a checklist so the role has no gap."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="handovers")
+    outgoing = models.ForeignKey(RoleAssignment, on_delete=models.PROTECT, related_name="handovers_out")
+    successor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handovers_in")
+    covering_deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="handovers_covered"
+    )
+    leaving_date = models.DateField()
+    successor_start_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finish_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"], condition=Q(status="in_progress"), name="one_open_handover_per_organisation",
+                violation_error_message="This organisation already has a handover in progress.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"MSO handover at {self.organisation.name}: {self.outgoing.user} to {self.successor}"
+
+    @property
+    def has_gap(self) -> bool:
+        return self.successor_start_date > self.leaving_date + timedelta(days=1)
+
+
+class HandoverItem(models.Model):
+    """One checklist item of a handover: an owner, a due date, done or not, and the evidence."""
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=300)
+    for_successor = models.BooleanField(default=False, help_text="A getting-started action for the new MSO.")
+    required = models.BooleanField(default=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handover_items")
+    due_date = models.DateField()
+    done = models.BooleanField(default=False)
+    evidence = models.TextField(blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["handover", "position"]
+        constraints = [models.UniqueConstraint(fields=["handover", "code"], name="one_item_per_code_per_handover")]
+
+    def __str__(self):
+        return self.title

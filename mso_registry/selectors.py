@@ -131,3 +131,151 @@ def national_registry_summary() -> dict:
 
 def organisations_without_mso(limit: int = 10) -> list[Organisation]:
     return list(organisations_with_current_mso().filter(has_mso=False).order_by("name")[:limit])
+
+
+def cso_signing_refusals(user) -> list[str]:
+    """Why this person may not sign a hazard log or safety case as CSO; empty when they may.
+
+    DCB0129/0160 ask for a CSO with current professional registration and clinical safety training."""
+    from .models import ClinicalSafetyTraining, ProfessionalDetails
+
+    refusals = []
+    if not any(a.role == Role.CSO for a in current_roles_of(user)):
+        refusals.append("They do not hold the Clinical Safety Officer role.")
+    details = ProfessionalDetails.objects.filter(user=user).first()
+    if details is None or not details.is_registered:
+        refusals.append("No professional registration (GMC, NMC, GPhC or HCPC) is on record.")
+    if not ClinicalSafetyTraining.objects.filter(user=user).exists():
+        refusals.append("No clinical safety training (the DCB0129/0160 course) is on record.")
+    return refusals
+
+
+def directory_rows(queryset) -> QuerySet[Organisation]:
+    """The national directory: each organisation with its current MSO and board director prefetched,
+    two queries whatever the number of rows."""
+    current = RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
+    return queryset.select_related("icb").prefetch_related(
+        Prefetch("role_assignments", queryset=current, to_attr="listed_role_holders")
+    )
+
+
+def directory_summary(queryset) -> dict:
+    """Counts at the top of the directory, for the filtered list."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    stale_before = timezone.localdate() - timedelta(days=365)
+    counts = queryset.aggregate(
+        organisations=Count("pk"),
+        with_mso=Count("pk", filter=Q(has_mso=True)),
+        stale=Count("pk", filter=Q(record_confirmed_on__isnull=True) | Q(record_confirmed_on__lt=stale_before)),
+    )
+    counts["vacant"] = counts["organisations"] - counts["with_mso"]
+    return counts
+
+
+DIRECTORY_COLUMNS = [
+    "ODS code", "Organisation", "Type", "Region", "ICB", "MSO", "MSO email", "Generic MSO mailbox",
+    "Board director", "Record last confirmed",
+]
+
+
+def directory_holders(organisation: Organisation) -> dict:
+    """The MSO and board director of a directory row (from directory_rows' prefetch)."""
+    holders = {a.role: a.user for a in organisation.listed_role_holders}
+    return {"mso": holders.get(Role.MSO), "director": holders.get(Role.BOARD_DIRECTOR)}
+
+
+def directory_table(organisations) -> list[list[str]]:
+    """The rows of the national MSO list as exported (CSV and XLSX)."""
+    rows = []
+    for organisation in organisations:
+        holders = directory_holders(organisation)
+        mso, director = holders["mso"], holders["director"]
+        rows.append([
+            organisation.ods_code,
+            organisation.name,
+            organisation.get_organisation_type_display(),
+            organisation.get_region_display(),
+            organisation.icb.ods_code if organisation.icb else "",
+            mso.full_name if mso else "VACANT",
+            mso.email if mso else "",
+            organisation.generic_mso_email,
+            director.full_name if director else "",
+            organisation.record_confirmed_on.isoformat() if organisation.record_confirmed_on else "",
+        ])
+    return rows
+
+
+def change_requests_for_registry(status: str | None = None):
+    from .models import ChangeOfDetailsRequest
+
+    requests = ChangeOfDetailsRequest.objects.select_related("organisation", "requested_by", "decided_by")
+    return requests.filter(status=status) if status else requests
+
+
+def handovers_visible_to(user):
+    """Handovers of organisations the user may see, and those where they are successor or covering deputy."""
+    from django.db.models import Q
+
+    from .models import Handover
+
+    organisations = organisations_visible_to(user)
+    return Handover.objects.select_related("organisation", "outgoing__user", "successor", "covering_deputy").filter(
+        Q(organisation__in=organisations) | Q(successor=user) | Q(covering_deputy=user)
+    ).distinct()
+
+
+def open_handover_of(organisation: Organisation):
+    from .models import Handover
+
+    return organisation.handovers.filter(status=Handover.Status.IN_PROGRESS).select_related("successor").first()
+
+
+def cso_register(user) -> list[dict]:
+    """Every current CSO the reader may see, with registration, training and whether they may sign."""
+    from .models import ClinicalSafetyTraining, ProfessionalDetails
+
+    assignments = list(
+        RoleAssignment.objects.current()
+        .filter(role=Role.CSO, organisation__in=organisations_visible_to(user))
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__full_name")
+    )
+    people = {a.user_id for a in assignments}
+    details = {d.user_id: d for d in ProfessionalDetails.objects.filter(user_id__in=people)}
+    training = {}
+    for course in ClinicalSafetyTraining.objects.filter(user_id__in=people):
+        training.setdefault(course.user_id, []).append(course)
+    register = []
+    for assignment in assignments:
+        person_details = details.get(assignment.user_id)
+        courses = training.get(assignment.user_id, [])
+        register.append({
+            "assignment": assignment,
+            "details": person_details,
+            "training": courses,
+            "able_to_sign": bool(person_details and person_details.is_registered and courses),
+        })
+    return register
+
+
+def people_visible_to(user):
+    """People whose details the reader may see: themselves, and anyone who holds or held a role in an
+    organisation the reader may see."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    organisations = organisations_visible_to(user)
+    return get_user_model().objects.filter(
+        Q(pk=user.pk) | Q(pk__in=RoleAssignment.objects.filter(organisation__in=organisations).values("user"))
+    )
+
+
+def professions_of(user_ids) -> dict:
+    """{user id: ProfessionalDetails} for the role-holder tables."""
+    from .models import ProfessionalDetails
+
+    return {d.user_id: d for d in ProfessionalDetails.objects.filter(user_id__in=user_ids)}

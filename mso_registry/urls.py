@@ -6,6 +6,19 @@ app_name = "mso_registry"
 
 urlpatterns = [
     path("", views.organisation_list, name="organisation_list"),
+    # Fixed paths come before <ods_code>/ so that they are never read as a code.
+    path("export.<str:file_format>", views.directory_export, name="directory_export"),
+    path("import/", views.organisation_import, name="organisation_import"),
+    path("changes/", views.change_request_list, name="change_request_list"),
+    path("changes/<int:pk>/<str:decision>/", views.change_request_decide, name="change_request_decide"),
+    path("cso-register/", views.cso_register, name="cso_register"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
+    path("handovers/<int:pk>/<str:action>/", views.handover_transition, name="handover_transition"),
+    path("handover-items/<int:pk>/", views.handover_item_update, name="handover_item_update"),
     path("<str:ods_code>/", views.organisation_detail, name="organisation_detail"),
+    path("<str:ods_code>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("<str:ods_code>/confirm/", views.organisation_confirm, name="organisation_confirm"),
+    path("<str:ods_code>/handover/", views.handover_start, name="handover_start"),
     path("<str:ods_code>/roles/<int:pk>/end/", views.role_end, name="role_end"),
 ]

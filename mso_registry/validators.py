@@ -38,3 +38,30 @@ def validate_ods_code(value: str, organisation_type: str | None = None) -> None:
             code="ods_type",
             params={"value": code, "hint": rule[1]},
         )
+
+
+# Registration body -> (pattern, what a number from that body looks like)
+REGISTRATION_FORMATS = {
+    "gmc": (re.compile(r"^\d{7}$"), "a GMC number is 7 digits, e.g. 1234567"),
+    "nmc": (re.compile(r"^\d{2}[A-Z]\d{4}[A-Z]$"), "an NMC PIN is 2 digits, a letter, 4 digits and a letter, e.g. 01A2345N"),
+    "gphc": (re.compile(r"^\d{7}$"), "a GPhC number is 7 digits, e.g. 2071234"),
+    "hcpc": (re.compile(r"^[A-Z]{2,3}\d{5,6}$"), "an HCPC number is the profession's letters and digits, e.g. PH123456"),
+}
+
+
+def normalise_registration_number(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def validate_registration_number(body: str, number: str) -> None:
+    """Check a professional registration number against its body's format."""
+    rule = REGISTRATION_FORMATS.get(body)
+    if rule is None:
+        return
+    code = normalise_registration_number(number)
+    if not code:
+        raise ValidationError("Enter the registration number, or choose “Not registered”.", code="registration_missing")
+    if not rule[0].match(code):
+        raise ValidationError(
+            "“%(value)s” is not a valid number: %(hint)s.", code="registration_format", params={"value": number, "hint": rule[1]}
+        )

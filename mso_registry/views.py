@@ -1,21 +1,107 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.selectors import history_of_organisation
+from audit.selectors import history_of, history_of_organisation
 from config.domain import DomainError
 
 from . import permissions, selectors, services
-from .forms import RoleAssignForm
-from .models import RoleAssignment
+from .filters import DirectoryFilter
+from .forms import (
+    HandoverItemForm,
+    HandoverStartForm,
+    ImportForm,
+    MailboxForm,
+    OrganisationForm,
+    ProfessionalDetailsForm,
+    ReasonForm,
+    RoleAssignForm,
+    TrainingForm,
+)
+from .models import ChangeOfDetailsRequest, HandoverItem, ProfessionalDetails, RoleAssignment
+
+User = get_user_model()
+
+
+def _registry_admin_only(request):
+    if not permissions.is_registry_admin(request.user):
+        raise PermissionDenied("Only the national registry administrator may see this page.")
+
+
+def _add_errors(form, error: ValidationError | DomainError):
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 @login_required
 def organisation_list(request):
-    organisations = selectors.organisations_visible_to(request.user).order_by("name")
-    return render(request, "mso_registry/organisation_list.html", {"organisations": organisations})
+    if not permissions.is_registry_admin(request.user):
+        organisations = selectors.organisations_visible_to(request.user).order_by("name")
+        return render(request, "mso_registry/organisation_list.html", {"organisations": organisations})
+    directory = DirectoryFilter(request.GET, queryset=selectors.organisations_with_current_mso().order_by("name"))
+    page = Paginator(selectors.directory_rows(directory.qs), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "mso_registry/directory.html",
+        {
+            "filter": directory,
+            "page": page,
+            "rows": [(organisation, selectors.directory_holders(organisation)) for organisation in page.object_list],
+            "summary": selectors.directory_summary(directory.qs),
+            "query": query.urlencode(),
+            "pending_changes": selectors.change_requests_for_registry(ChangeOfDetailsRequest.Status.SUBMITTED).count(),
+        },
+    )
+
+
+@login_required
+def directory_export(request, file_format):
+    """The filtered national MSO list as CSV or XLSX."""
+    import tablib
+
+    _registry_admin_only(request)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("The list downloads as .csv or .xlsx.")
+    directory = DirectoryFilter(request.GET, queryset=selectors.organisations_with_current_mso().order_by("name"))
+    dataset = tablib.Dataset(*selectors.directory_table(selectors.directory_rows(directory.qs)),
+                             headers=selectors.DIRECTORY_COLUMNS, title="National MSO list")
+    stamp = timezone.localdate().isoformat()
+    if file_format == "xlsx":
+        response = HttpResponse(
+            dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="national-mso-list-{stamp}.{file_format}"'
+    return response
+
+
+@login_required
+def organisation_import(request):
+    _registry_admin_only(request)
+    form, report = ImportForm(), None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                report = services.organisations_import(actor=request.user, data=form.cleaned_data["file"].read())
+            except DomainError as error:
+                form.add_error("file", str(error))
+            else:
+                accepted = sum(row.accepted for row in report)
+                messages.success(request, f"{accepted} organisations imported, {len(report) - accepted} refused.")
+    return render(request, "mso_registry/import.html", {"form": form, "report": report, "columns": services.IMPORT_COLUMNS})
 
 
 @login_required
@@ -41,18 +127,59 @@ def organisation_detail(request, ods_code):
             else:
                 messages.success(request, f"{form.cleaned_data['user']} now holds the role.")
                 return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
+    role_holders = selectors.organisation_current_role_holders(organisation)
+    professions = selectors.professions_of([a.user_id for a in role_holders])
+    for assignment in role_holders:
+        assignment.details = professions.get(assignment.user_id)
     return render(
         request,
         "mso_registry/organisation_detail.html",
         {
             "organisation": organisation,
-            "role_holders": selectors.organisation_current_role_holders(organisation),
+            "role_holders": role_holders,
+            "attention": selectors.organisation_attention_items(organisation, role_holders),
             "role_history": selectors.organisation_role_history(organisation),
             "history": history_of_organisation(organisation)[:50],
+            "change_requests": organisation.change_requests.select_related("requested_by")[:10],
+            "open_handover": selectors.open_handover_of(organisation),
             "can_manage": can_manage,
+            "can_start_handover": permissions.can_start_handover(request.user, organisation),
             "form": form,
         },
     )
+
+
+@login_required
+def organisation_edit(request, ods_code):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), ods_code=ods_code)
+    if not permissions.can_edit_organisation(request.user, organisation):
+        raise PermissionDenied
+    full = permissions.is_registry_admin(request.user)
+    form_class = OrganisationForm if full else MailboxForm
+    initial = None if full else {"generic_mso_email": organisation.generic_mso_email}
+    form = form_class(instance=organisation) if full else form_class(initial=initial)
+    if request.method == "POST":
+        form = form_class(request.POST, instance=organisation) if full else form_class(request.POST)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in form.fields}
+            try:
+                services.organisation_update(actor=request.user, organisation=organisation, **fields)
+            except (ValidationError, DomainError) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "The record is saved. The national registry has been sent any change of details.")
+                return redirect("mso_registry:organisation_detail", ods_code=form.cleaned_data.get("ods_code", ods_code).upper())
+        organisation.refresh_from_db()
+    return render(request, "mso_registry/organisation_edit.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+@require_POST
+def organisation_confirm(request, ods_code):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), ods_code=ods_code)
+    services.organisation_confirm_record(actor=request.user, organisation=organisation)
+    messages.success(request, f"Thank you: {organisation.name}'s record is confirmed as correct today.")
+    return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
 
 
 @login_required
@@ -67,3 +194,201 @@ def role_end(request, ods_code, pk):
     else:
         messages.success(request, f"{assignment.user}'s role {assignment.get_role_display()} has ended.")
     return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
+
+
+# --- people and the CSO register ---------------------------------------------------------------
+
+
+@login_required
+def person_detail(request, pk):
+    person = get_object_or_404(selectors.people_visible_to(request.user), pk=pk)
+    can_edit = permissions.can_edit_person(request.user, person)
+    details = ProfessionalDetails.objects.filter(user=person).first() or ProfessionalDetails(user=person)
+    details_form, training_form = ProfessionalDetailsForm(instance=details), TrainingForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if "course" in request.POST:
+            training_form = TrainingForm(request.POST)
+            if training_form.is_valid():
+                try:
+                    services.clinical_safety_training_record(actor=request.user, person=person, **training_form.cleaned_data)
+                except DomainError as error:
+                    training_form.add_error(None, str(error))
+                else:
+                    messages.success(request, "The training is recorded.")
+                    return redirect("mso_registry:person_detail", pk=person.pk)
+        else:
+            details_form = ProfessionalDetailsForm(request.POST, instance=ProfessionalDetails(user=person))
+            if details_form.is_valid():
+                fields = {name: details_form.cleaned_data[name] for name in details_form.fields}
+                services.professional_details_update(actor=request.user, person=person, **fields)
+                messages.success(request, "Professional details saved.")
+                return redirect("mso_registry:person_detail", pk=person.pk)
+    return render(
+        request,
+        "mso_registry/person_detail.html",
+        {
+            "person": person,
+            "details": details if details.pk else None,
+            "roles": RoleAssignment.objects.filter(user=person).select_related("organisation").order_by("-start_date"),
+            "training": person.clinical_safety_training.all(),
+            "signing_refusals": selectors.cso_signing_refusals(person),
+            "is_cso": RoleAssignment.objects.current().filter(user=person, role="cso").exists(),
+            "can_edit": can_edit,
+            "details_form": details_form,
+            "training_form": training_form,
+            "history": history_of(details)[:20] if details.pk else [],
+        },
+    )
+
+
+@login_required
+def cso_register(request):
+    return render(request, "mso_registry/cso_register.html", {"register": selectors.cso_register(request.user)})
+
+
+# --- change-of-details requests -------------------------------------------------------------------
+
+
+@login_required
+def change_request_list(request):
+    _registry_admin_only(request)
+    status = request.GET.get("status", ChangeOfDetailsRequest.Status.SUBMITTED)
+    if status not in ChangeOfDetailsRequest.Status.values and status != "all":
+        status = ChangeOfDetailsRequest.Status.SUBMITTED
+    requests = selectors.change_requests_for_registry(None if status == "all" else status)
+    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mso_registry/change_requests.html",
+        {"page": page, "status": status, "statuses": ChangeOfDetailsRequest.Status.choices, "query_form": ReasonForm()},
+    )
+
+
+@login_required
+@require_POST
+def change_request_decide(request, pk, decision):
+    _registry_admin_only(request)
+    if decision not in ("accept", "query"):
+        raise Http404
+    change = get_object_or_404(ChangeOfDetailsRequest, pk=pk)
+    try:
+        if decision == "accept":
+            services.change_request_accept(actor=request.user, request=change)
+            messages.success(request, f"Accepted: the national list now shows {change.value_after or 'a vacancy'}.")
+        else:
+            services.change_request_query(actor=request.user, request=change, note=request.POST.get("reason", ""))
+            messages.success(request, f"Your query has been sent to {change.organisation.name}.")
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("mso_registry:change_request_list")
+
+
+# --- handover ---------------------------------------------------------------------------------------
+
+
+@login_required
+def handover_start(request, ods_code):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), ods_code=ods_code)
+    if not permissions.can_start_handover(request.user, organisation):
+        raise PermissionDenied
+    existing = selectors.open_handover_of(organisation)
+    if existing:
+        messages.info(request, "A handover is already in progress.")
+        return redirect("mso_registry:handover_detail", pk=existing.pk)
+    form = HandoverStartForm(organisation=organisation)
+    if request.method == "POST":
+        form = HandoverStartForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                from django.db import transaction
+
+                with transaction.atomic():
+                    successor, invited = data["successor"], False
+                    if successor is None:
+                        successor, invited = services.successor_invite(
+                            email=data["successor_email"], full_name=data["successor_name"]
+                        )
+                    handover = services.handover_start(
+                        actor=request.user,
+                        organisation=organisation,
+                        successor=successor,
+                        leaving_date=data["leaving_date"],
+                        successor_start_date=data["successor_start_date"],
+                        covering_deputy=data["covering_deputy"],
+                        invited=invited,
+                    )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Handover started. {successor} and the board director have been emailed.")
+                return redirect("mso_registry:handover_detail", pk=handover.pk)
+    return render(request, "mso_registry/handover_start.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+def handover_detail(request, pk):
+    handover = get_object_or_404(selectors.handovers_visible_to(request.user), pk=pk)
+    items = list(handover.items.select_related("owner", "done_by"))
+    for item in items:
+        item.can_tick = permissions.can_tick_handover_item(request.user, item)
+        item.form = HandoverItemForm(initial={"done": item.done, "evidence": item.evidence}, prefix=f"item{item.pk}")
+    return render(
+        request,
+        "mso_registry/handover_detail.html",
+        {
+            "handover": handover,
+            "leaver_items": [i for i in items if not i.for_successor],
+            "successor_items": [i for i in items if i.for_successor],
+            "open_required": [i for i in items if i.required and not i.done],
+            "can_run": permissions.can_run_handover(request.user, handover),
+            "today": timezone.localdate(),
+            "history": history_of(handover)[:50],
+        },
+    )
+
+
+@login_required
+@require_POST
+def handover_item_update(request, pk):
+    item = get_object_or_404(
+        HandoverItem.objects.filter(handover__in=selectors.handovers_visible_to(request.user)).select_related("handover"),
+        pk=pk,
+    )
+    form = HandoverItemForm(request.POST, prefix=f"item{item.pk}")
+    if form.is_valid():
+        try:
+            services.handover_item_update(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, f"{item.title}: {error}")
+        else:
+            messages.success(request, f"{item.title}: {'done' if form.cleaned_data['done'] else 'open again'}.")
+    else:
+        messages.error(request, f"{item.title}: the evidence is too long (2,000 characters at most).")
+    return redirect(f"{handover_url(item.handover_id)}#item-{item.pk}")
+
+
+def handover_url(pk):
+    from django.urls import reverse
+
+    return reverse("mso_registry:handover_detail", args=[pk])
+
+
+@login_required
+@require_POST
+def handover_transition(request, pk, action):
+    if action not in ("complete", "cancel"):
+        raise Http404
+    handover = get_object_or_404(selectors.handovers_visible_to(request.user), pk=pk)
+    try:
+        if action == "complete":
+            services.handover_complete(actor=request.user, handover=handover)
+            messages.success(request, f"Handover complete: {handover.successor} is now the MSO.")
+        else:
+            services.handover_cancel(actor=request.user, handover=handover, reason=request.POST.get("reason", ""))
+            messages.success(request, "The handover is cancelled; the outgoing MSO stays in post.")
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect(handover_url(handover.pk))

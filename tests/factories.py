@@ -39,6 +39,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     organisation_type = OrganisationType.NHS_TRUST
     region = Region.MIDLANDS
     generic_mso_email = factory.LazyAttribute(lambda o: f"{o.ods_code.lower()}.mso@nhs.example")
+    listed_mailbox = factory.SelfAttribute("generic_mso_email")
 
 
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):
