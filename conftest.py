@@ -27,6 +27,8 @@ def _in_process_tasks_and_memory_mail(settings):
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # A fast hash for test passwords; the real hasher is tested by signing in through allauth.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = True
     cache.clear()
