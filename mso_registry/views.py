@@ -139,7 +139,7 @@ def organisation_detail(request, ods_code):
             "role_holders": role_holders,
             "attention": selectors.organisation_attention_items(organisation, role_holders),
             "role_history": selectors.organisation_role_history(organisation),
-            "history": history_of_organisation(organisation)[:50],
+            "history": history_of_organisation(organisation)[:20],
             "change_requests": organisation.change_requests.select_related("requested_by")[:10],
             "open_handover": selectors.open_handover_of(organisation),
             "can_manage": can_manage,

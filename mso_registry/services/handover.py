@@ -205,7 +205,7 @@ def handover_item_update(*, actor, item: HandoverItem, done: bool, evidence: str
         item = HandoverItem.objects.select_for_update(of=("self",)).select_related("handover__organisation").get(pk=item.pk)
         if item.handover.status != Handover.Status.IN_PROGRESS:
             raise DomainError("This handover is finished; its checklist can no longer change.")
-        before = {"done": item.done, "evidence": item.evidence}
+        before = _item_state(item.done, item.evidence)
         item.done, item.evidence = done, evidence
         item.done_by, item.done_at = (actor, timezone.now()) if done else (None, None)
         item.save(update_fields=["done", "evidence", "done_by", "done_at"])
@@ -214,9 +214,13 @@ def handover_item_update(*, actor, item: HandoverItem, done: bool, evidence: str
             action="handover.item_done" if done else "handover.item_reopened",
             target=item.handover,
             organisation=item.handover.organisation,
-            changes={item.title: [before, {"done": done, "evidence": evidence}]},
+            changes={item.title: [before, _item_state(done, evidence)]},
         )
     return item
+
+
+def _item_state(done: bool, evidence: str) -> str:
+    return f"Done: {evidence}" if done else "Not done"
 
 
 def _lock_for_transition(handover: Handover, to_status: str) -> Handover:
