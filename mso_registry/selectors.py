@@ -179,6 +179,8 @@ def directory_summary(queryset) -> dict:
 DIRECTORY_COLUMNS = [
     "ODS code", "Organisation", "Type", "Region", "ICB", "MSO", "MSO email", "Generic MSO mailbox",
     "Board director", "Record last confirmed",
+    # What the registry administrator has accepted (change-of-details requests), beside the live values.
+    "National list: MSO", "National list: mailbox", "National list: board director",
 ]
 
 
@@ -205,6 +207,9 @@ def directory_table(organisations) -> list[list[str]]:
             organisation.generic_mso_email,
             director.full_name if director else "",
             organisation.record_confirmed_on.isoformat() if organisation.record_confirmed_on else "",
+            organisation.listed_mso,
+            organisation.listed_mailbox,
+            organisation.listed_board_director,
         ])
     return rows
 

@@ -102,6 +102,8 @@ def test_export_xlsx(client, national, riverside_mso):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     riverside_row = next(r for r in values if r[0] == "R9R")
     assert riverside_row[5] == riverside_mso.full_name
+    assert values[0][-3:] == ["National list: MSO", "National list: mailbox", "National list: board director"]
+    assert riverside_row[-2] == "r9r.mso@nhs.example"
 
 
 def test_directory_and_export_are_for_the_registry_only(client, riverside_mso, riverside_director):
