@@ -1,6 +1,7 @@
 """Writes of the notification outbox. Rows first, emails second."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +13,12 @@ from django.utils import timezone
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+
+# After a broker failure this process leaves new rows to the sweep for a while instead of trying
+# again: a stalled Redis costs a whole socket timeout per try, and an action that queues several
+# emails (a role the national registry is told about) would pay it for each of them.
+ENQUEUE_PAUSE_AFTER_BROKER_FAILURE_SECONDS = 30
+_enqueue_paused_until = 0.0  # time.monotonic() value
 
 
 def notification_queue(
@@ -39,11 +46,18 @@ def notification_queue(
 def notification_enqueue(*, notification_id: int) -> bool:
     """Hand the row to Celery. A broker that is down or stalled is logged, never raised:
     the periodic sweep sends what could not be queued."""
+    global _enqueue_paused_until
     from .tasks import deliver_notification
 
+    eager = deliver_notification.app.conf.task_always_eager  # no broker, nothing to pause
+    if not eager and time.monotonic() < _enqueue_paused_until:
+        logger.warning("Broker failed recently; notification %s is left to the sweep", notification_id)
+        return False
     try:
         deliver_notification.apply_async(args=[notification_id], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure must leave the request alone
+        if not eager:
+            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_AFTER_BROKER_FAILURE_SECONDS
         logger.warning("Could not queue notification %s; the sweep will send it", notification_id, exc_info=True)
         return False
     return True
