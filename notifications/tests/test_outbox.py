@@ -146,3 +146,19 @@ def test_admin_lists_notifications_with_their_state(admin_client):
     assert response.status_code == 200
     assert "You are now MSO" in response.text
     assert "Pending" in response.text
+
+
+def test_after_a_broker_failure_new_rows_wait_for_the_sweep_without_trying_again(django_capture_on_commit_callbacks, monkeypatch):
+    from config.celery_app import app
+    from notifications import services, tasks
+
+    monkeypatch.setattr(services, "_enqueue_paused_until", 0.0)
+    app.conf.task_always_eager = False  # the conftest fixture puts it back
+    with mock.patch.object(tasks.deliver_notification, "apply_async", side_effect=TimeoutError("stalled")) as publish:
+        with django_capture_on_commit_callbacks(execute=True):
+            _queue("a")
+            _queue("b")
+            _queue("c")
+    app.conf.task_always_eager = True
+    assert publish.call_count == 1  # one timeout paid, not three
+    assert Notification.objects.filter(status=Notification.Status.PENDING).count() == 3
