@@ -19,7 +19,7 @@ EXTRA_PATHS = sys.argv[2:]
 OUT = Path("var/screenshots")
 PASSWORD = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=en-GB"]
 # email, and the ODS code of the organisation page to capture
 ACCOUNTS = [
     ("registry@medsafety.example", "R9R"),

@@ -37,7 +37,9 @@ def new_page(browser):
     contexts = []
 
     def make(viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="en-GB")
+        # Reduced motion: Bootstrap then opens menus without animating them, so that
+        # axe never looks at a menu half-way open.
+        context = browser.new_context(viewport=viewport, locale="en-GB", reduced_motion="reduce")
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
