@@ -243,3 +243,12 @@ def test_seed_demo_is_refused_in_production(settings):
     with pytest.raises(CommandError, match="does not run in production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_sign_in_page_offers_sign_up_only_when_open(client, settings):
+    settings.SIGNUP_OPEN = False
+    assert "Create an account" not in client.get(reverse("account_login")).text
+    assert client.get(reverse("account_signup")).status_code == 200  # allauth's "sign up closed" page
+    assert "closed" in client.get(reverse("account_signup")).text.lower()
+    settings.SIGNUP_OPEN = True
+    assert "Create an account" in client.get(reverse("account_login")).text
