@@ -14,5 +14,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("mso_registry.urls")),
+    path("clinical-safety/", include("clinical_safety.urls")),
     path("admin/", admin.site.urls),
 ]

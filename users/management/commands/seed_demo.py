@@ -16,6 +16,9 @@ class Command(BaseCommand):
 
         password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
         sign_ins = registry_demo.seed(password=password)
+        from clinical_safety import demo as clinical_safety_demo
+
+        clinical_safety_demo.seed(password=password)
         demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
         sign_ins.append(("admin@medsafety.example", "System administrator (admin site)"))
 

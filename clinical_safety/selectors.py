@@ -1,0 +1,261 @@
+"""Reads of clinical safety records, scoped to the reader."""
+
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from mso_registry.models import ProfessionalDetails, Role
+from mso_registry.selectors import current_roles_of
+
+from .models import (
+    Hazard,
+    HazardControl,
+    HazardLogVersion,
+    HealthITSystem,
+    SafetyCaseReport,
+    SafetyCaseStatus,
+)
+from .permissions import READER_ROLES
+from .risk import HIGHEST_ISSUABLE_RATING, RATING_MEANINGS, needs_justification
+
+REGISTRATION_ABBREVIATIONS = {"gmc": "GMC", "nmc": "NMC", "gphc": "GPhC", "hcpc": "HCPC"}
+
+
+def _readable_organisation_ids(user) -> set[int]:
+    return {a.organisation_id for a in current_roles_of(user) if a.organisation_id and a.role in READER_ROLES}
+
+
+def systems_visible_to(user) -> QuerySet[HealthITSystem]:
+    """Systems of the organisations where the user holds a clinical safety reading role; nobody
+    else's, so another organisation's system is a 404."""
+    return HealthITSystem.objects.filter(organisation_id__in=_readable_organisation_ids(user)).select_related(
+        "organisation", "cso"
+    )
+
+
+def system_list_for(user) -> QuerySet[HealthITSystem]:
+    return systems_visible_to(user).annotate(
+        hazard_count=Count("hazards", distinct=True),
+        high_residual_count=Count("hazards", filter=Q(hazards__residual_rating__gte=4), distinct=True),
+    ).order_by("organisation__name", "name")
+
+
+def hazards_of(system: HealthITSystem) -> QuerySet[Hazard]:
+    return system.hazards.select_related("owner").prefetch_related(
+        Prefetch("controls", queryset=HazardControl.objects.order_by("pk"))
+    )
+
+
+def safety_cases_visible_to(user) -> QuerySet[SafetyCaseReport]:
+    return SafetyCaseReport.objects.filter(
+        system__organisation_id__in=_readable_organisation_ids(user)
+    ).select_related("system", "system__organisation", "author", "decided_by", "hazard_log_version")
+
+
+def hazard_log_versions_visible_to(user) -> QuerySet[HazardLogVersion]:
+    return HazardLogVersion.objects.filter(
+        system__organisation_id__in=_readable_organisation_ids(user)
+    ).select_related("system", "system__organisation")
+
+
+# --- The frozen hazard log -----------------------------------------------------------------
+
+
+def hazard_log_snapshot(system: HealthITSystem) -> dict:
+    """Every hazard of the system with its controls, as plain values and their labels.
+
+    Only content goes in (no timestamps of the rows themselves), so an unchanged log always
+    gives the same snapshot and the same hash."""
+    hazards = []
+    for hazard in hazards_of(system).order_by("number"):
+        hazards.append(
+            {
+                "reference": hazard.reference,
+                "number": hazard.number,
+                "title": hazard.title,
+                "description": hazard.description,
+                "causes": hazard.causes,
+                "effect": hazard.effect,
+                "clinical_impact": hazard.clinical_impact,
+                "existing_controls": hazard.existing_controls,
+                "initial_severity": hazard.initial_severity,
+                "initial_severity_label": hazard.get_initial_severity_display(),
+                "initial_likelihood": hazard.initial_likelihood,
+                "initial_likelihood_label": hazard.get_initial_likelihood_display(),
+                "initial_rating": hazard.initial_rating,
+                "residual_severity": hazard.residual_severity,
+                "residual_severity_label": hazard.get_residual_severity_display(),
+                "residual_likelihood": hazard.residual_likelihood,
+                "residual_likelihood_label": hazard.get_residual_likelihood_display(),
+                "residual_rating": hazard.residual_rating,
+                "residual_justification": hazard.residual_justification,
+                "status": hazard.status,
+                "status_label": hazard.get_status_display(),
+                "owner": hazard.owner.get_full_name() if hazard.owner_id else "",
+                "actions": hazard.actions,
+                "review_date": hazard.review_date.isoformat() if hazard.review_date else None,
+                "controls": [
+                    {
+                        "type": control.control_type,
+                        "type_label": control.get_control_type_display(),
+                        "description": control.description,
+                        "verification": control.verification,
+                        "verified_on": control.verified_on.isoformat() if control.verified_on else None,
+                    }
+                    for control in hazard.controls.all()
+                ],
+            }
+        )
+    return {
+        "system": {
+            "name": system.name,
+            "manufacturer": system.manufacturer,
+            "version": system.version,
+            "standard": system.get_standard_display(),
+            "organisation": system.organisation.name,
+            "ods_code": system.organisation.ods_code,
+        },
+        "hazards": hazards,
+    }
+
+
+def content_hash(content) -> str:
+    """SHA-256 of the canonical JSON of a document: sorted keys, no spaces."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def hazard_log_hash(system: HealthITSystem) -> str:
+    return content_hash(hazard_log_snapshot(system))
+
+
+def latest_hazard_log_version(system: HealthITSystem) -> HazardLogVersion | None:
+    return system.hazard_log_versions.order_by("-number").first()
+
+
+def hazard_log_changed_since(version: HazardLogVersion) -> bool:
+    return hazard_log_hash(version.system) != version.content_hash
+
+
+def signer_registration(user) -> str:
+    """e.g. "GPhC 2071234"; empty when no registration is on record."""
+    details = ProfessionalDetails.objects.filter(user=user).first()
+    if details is None or not details.is_registered:
+        return ""
+    body = REGISTRATION_ABBREVIATIONS.get(details.registration_body, details.registration_body.upper())
+    return f"{body} {details.registration_number}"
+
+
+# --- The safety argument ---------------------------------------------------------------------
+
+
+def safety_argument_from(snapshot: dict) -> list[dict]:
+    """A claim per hazard, generated from an issued hazard log, with its controls as evidence and
+    whatever does not yet support the claim listed as a gap."""
+    argument = []
+    for hazard in snapshot["hazards"]:
+        ref, rating = hazard["reference"], hazard["residual_rating"]
+        justification = hazard["residual_justification"].strip()
+        gaps = []
+        if rating > HIGHEST_ISSUABLE_RATING:
+            claim = f"{ref} is not yet reduced to an acceptable level."
+            gaps.append(f"Residual risk rating {rating}: {RATING_MEANINGS[rating]}")
+        elif needs_justification(rating) and not justification:
+            claim = f"{ref} is not yet shown to be acceptable."
+            gaps.append("The residual risk rating is 3 and no justification for accepting it is recorded.")
+        elif needs_justification(rating):
+            claim = f"{ref} is reduced as far as is practicable; its undesirable residual risk (3) is accepted."
+        else:
+            claim = f"{ref} is reduced to an acceptable level."
+        evidence = [
+            {
+                "type": control["type_label"],
+                "description": control["description"],
+                "verification": control["verification"],
+                "verified_on": control["verified_on"],
+            }
+            for control in hazard["controls"]
+        ]
+        for control in hazard["controls"]:
+            if not (control["verification"] and control["verified_on"]):
+                gaps.append(f"Control not yet verified: {control['description']}")
+        if rating < hazard["initial_rating"] and not hazard["controls"]:
+            gaps.append("The risk is scored lower after controls, but no additional control is recorded.")
+        argument.append(
+            {
+                "reference": ref,
+                "title": hazard["title"],
+                "claim": claim,
+                "initial_rating": hazard["initial_rating"],
+                "residual_rating": rating,
+                "justification": justification,
+                "status": hazard["status_label"],
+                "evidence": evidence,
+                "gaps": gaps,
+                "actions": hazard["actions"],
+            }
+        )
+    return argument
+
+
+def safety_case_submission_problems(report: SafetyCaseReport) -> list[str]:
+    """Why this report cannot go to governance yet; empty when it can (signing aside)."""
+    problems = []
+    version = report.hazard_log_version
+    if version.system_id != report.system_id:
+        problems.append("The hazard log version belongs to another system.")
+        return problems
+    for hazard in version.snapshot["hazards"]:
+        rating, label = hazard["residual_rating"], f"{hazard['reference']} ({hazard['title']})"
+        if rating > HIGHEST_ISSUABLE_RATING:
+            problems.append(
+                f"{label} has a residual risk rating of {rating}. A safety case cannot be issued while any "
+                "residual risk is 4 or 5: add controls and rescore it, then issue a new hazard log version."
+            )
+        elif needs_justification(rating) and not hazard["residual_justification"].strip():
+            problems.append(
+                f"{label} has a residual risk rating of 3 with no recorded justification that further "
+                "reduction is impractical."
+            )
+    if hazard_log_changed_since(version):
+        problems.append(
+            f"The hazard log has changed since version {version.number} was issued. Issue a new version and "
+            "base this report on it."
+        )
+    return problems
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def safety_cases_awaiting(user) -> QuerySet[SafetyCaseReport]:
+    """Submitted cases this governance member may decide (their own organisation, not their own report)."""
+    organisations = {a.organisation_id for a in current_roles_of(user) if a.role == Role.GOVERNANCE}
+    return (
+        safety_cases_visible_to(user)
+        .filter(status=SafetyCaseStatus.SUBMITTED, system__organisation_id__in=organisations)
+        .exclude(author=user)
+        .order_by("submitted_at")
+    )
+
+
+def home_summary(user) -> dict | None:
+    """What the home page shows about clinical safety; None for someone with no reading role."""
+    if not _readable_organisation_ids(user):
+        return None
+    systems = list(system_list_for(user))
+    cases = safety_cases_visible_to(user)
+    return {
+        "systems": systems,
+        "awaiting_me": list(safety_cases_awaiting(user)[:10]),
+        "out_of_date": list(
+            cases.filter(status=SafetyCaseStatus.APPROVED, out_of_date_at__isnull=False, superseded_by__isnull=True)
+        ),
+        "returned": list(cases.filter(status=SafetyCaseStatus.REJECTED, author=user)),
+    }
+
+
+def shows_clinical_safety_nav(user) -> bool:
+    return bool(user.is_authenticated and _readable_organisation_ids(user))
