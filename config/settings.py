@@ -203,10 +203,14 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.tasks.sweep_pending_notifications", "schedule": 60.0},
     # Hourly, so a new vacancy or overdue item is told within the hour; the outbox keys send each once.
     "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
+    # Each overdue escalation is chased once (outbox keys), so an hourly run is safe.
+    "incidents-chase-escalations": {"task": "incidents.tasks.chase_overdue_escalations", "schedule": 3600.0},
 }
 
 # Where change-of-details requests and vacancy alerts for the national MSO list go.
 NATIONAL_REGISTRY_EMAIL = env.str("NATIONAL_REGISTRY_EMAIL", default="mso.registry@medsafety.example")
+# Working days a board director has to acknowledge an escalation before it is chased.
+INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env.int("INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS", default=2)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 # The sweep leaves a new row this long to its own on-commit task before sending it itself.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)

@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from incidents import selectors as incidents
 from clinical_safety.selectors import home_summary as clinical_safety_home
 from mso_registry import selectors as registry
 from mso_registry.permissions import is_registry_admin
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 @login_required
 def home(request):
     context = {"roles": registry.current_roles_of(request.user), "cards": registry.home_organisation_cards(request.user)}
+    context["incidents_home"] = incidents.home_section(request.user)
     context["clinical_safety"] = clinical_safety_home(request.user)
     if is_registry_admin(request.user):
         context["national"] = registry.national_registry_summary()

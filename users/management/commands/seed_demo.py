@@ -12,10 +12,12 @@ class Command(BaseCommand):
             raise CommandError("seed_demo makes accounts with a known password; it does not run in production.")
         import os
 
+        from incidents import demo as incidents_demo
         from mso_registry import demo as registry_demo
 
         password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
         sign_ins = registry_demo.seed(password=password)
+        incidents_demo.seed()  # per trust: DEMO_INCIDENTS in the environment, 300 by default
         from clinical_safety import demo as clinical_safety_demo
 
         clinical_safety_demo.seed(password=password)

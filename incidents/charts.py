@@ -1,0 +1,66 @@
+"""Bar charts laid out on the server as SVG geometry, so that they print and go into reports
+without JavaScript. Each chart keeps its rows for the accessible table drawn beside it."""
+
+from .models import ErrorType, PhysicalHarm, Stage
+
+ROW_HEIGHT = 30
+LABEL_WIDTH = 270
+BAR_WIDTH = 300
+CHART_WIDTH = LABEL_WIDTH + BAR_WIDTH + 60
+
+
+def bar_chart(*, key: str, title: str, rows: list[tuple[str, int]], value_label: str = "Incidents") -> dict:
+    biggest = max((value for _, value in rows), default=0) or 1
+    laid_out = [
+        {
+            "label": label,
+            "value": value,
+            "y": i * ROW_HEIGHT,
+            "text_y": i * ROW_HEIGHT + 20,
+            "width": round(BAR_WIDTH * value / biggest, 1),
+            "value_x": LABEL_WIDTH + round(BAR_WIDTH * value / biggest, 1) + 6,
+        }
+        for i, (label, value) in enumerate(rows)
+    ]
+    return {
+        "key": key,
+        "title": title,
+        "rows": laid_out,
+        "value_label": value_label,
+        "height": max(len(rows), 1) * ROW_HEIGHT,
+        "width": CHART_WIDTH,
+        "label_width": LABEL_WIDTH,
+        "label_x": LABEL_WIDTH - 8,
+    }
+
+
+def dashboard_charts(figures: dict) -> list[dict]:
+    harm_counts = {row["physical_harm"]: row["total"] for row in figures["by_harm"]}
+    return [
+        bar_chart(
+            key="per-month",
+            title="Reports per month",
+            rows=[(row["month"].strftime("%b %Y"), row["total"]) for row in figures["per_month"] if row["month"]],
+            value_label="Reports",
+        ),
+        bar_chart(
+            key="harm",
+            title="Physical harm (as graded)",
+            rows=[(grade.label, harm_counts.get(grade.value, 0)) for grade in PhysicalHarm],
+        ),
+        bar_chart(
+            key="stage",
+            title="Stage",
+            rows=[(Stage(row["stage"]).label, row["total"]) for row in figures["by_stage"]],
+        ),
+        bar_chart(
+            key="error",
+            title="What went wrong (top 10)",
+            rows=[(ErrorType(row["error_type"]).label, row["total"]) for row in figures["by_error"]],
+        ),
+        bar_chart(
+            key="medicines",
+            title="Medicines most often involved (top 10)",
+            rows=[(row["name"], row["total"]) for row in figures["top_medicines"]],
+        ),
+    ]

@@ -1,0 +1,57 @@
+"""Who may do what with medication incidents. Templates use these to hide controls; services
+call them again so that a hand-made request is refused too."""
+
+from mso_registry.models import MSO_TEAM_ROLES, Role
+from mso_registry.permissions import holds_role
+from mso_registry.selectors import current_roles_of
+
+from .models import MSO_AND_DEPUTY, Transition
+
+# Anyone who works for the organisation may report; national roles have no organisation.
+REPORTING_ROLES = frozenset(Role) - {Role.REGISTRY_ADMIN}
+
+
+def organisations_user_reports_for(user) -> list:
+    orgs = {a.organisation_id: a.organisation for a in current_roles_of(user) if a.organisation_id}
+    return sorted(orgs.values(), key=lambda o: o.name)
+
+
+def can_report(user, organisation) -> bool:
+    return holds_role(user, organisation, REPORTING_ROLES)
+
+
+def can_review(user, incident) -> bool:
+    """The MSO, deputy and safety team review their organisation's incidents."""
+    return holds_role(user, incident.organisation, MSO_TEAM_ROLES)
+
+
+def can_make_transition(user, incident, transition: Transition) -> bool:
+    return holds_role(user, incident.organisation, transition.roles)
+
+
+def can_escalate(user, incident) -> bool:
+    return holds_role(user, incident.organisation, MSO_AND_DEPUTY)
+
+
+def can_acknowledge(user, escalation) -> bool:
+    return holds_role(user, escalation.organisation, {Role.BOARD_DIRECTOR})
+
+
+def can_see_dashboard(user, organisation) -> bool:
+    return holds_role(user, organisation, MSO_TEAM_ROLES | {Role.BOARD_DIRECTOR})
+
+
+def can_see_feedback(user, incident) -> bool:
+    return incident.reporter_id is not None and incident.reporter_id == user.pk
+
+
+def review_organisation_ids(user) -> set[int]:
+    return {a.organisation_id for a in current_roles_of(user) if a.role in MSO_TEAM_ROLES and a.organisation_id}
+
+
+def director_organisation_ids(user) -> set[int]:
+    return {a.organisation_id for a in current_roles_of(user) if a.role == Role.BOARD_DIRECTOR and a.organisation_id}
+
+
+def dashboard_organisation_ids(user) -> set[int]:
+    return review_organisation_ids(user) | director_organisation_ids(user)

@@ -1,0 +1,523 @@
+"""Writes of medication incidents. Each runs in one transaction with its audit record and the
+outbox rows of the emails it causes; every email has an idempotency key, so it is sent once."""
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import audit_record, changes_between, snapshot
+from config.domain import DomainError, NotAllowed
+from mso_registry.models import Organisation, Role
+from mso_registry.selectors import current_roles_of, organisation_current_role_holders
+from notifications.services import notification_queue
+
+from . import permissions, rules
+from .models import (
+    TRANSITIONS_BY_NAME,
+    Escalation,
+    IncidentAction,
+    IncidentErrorType,
+    IncidentMedicine,
+    MedicationIncident,
+    ReferenceCounter,
+    Status,
+)
+from .validators import is_known_high_alert_medicine, normalise_nhs_number
+
+GRADE_FIELDS = ["physical_harm", "psychological_harm", "ncc_merp_category", "never_event"]
+# Without I, O, 0 and 1, so that a code read off a phone and typed again is not misread.
+FOLLOW_UP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _acknowledge_within_working_days() -> int:
+    return settings.INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Monday to Friday only; bank holidays are not known here and count as working days."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def follow_up_code_new() -> str:
+    raw = "".join(secrets.choice(FOLLOW_UP_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def follow_up_code_hash(code: str) -> str:
+    """Codes are 60 random bits, so a plain SHA-256 is enough and lets the code be looked up."""
+    normalised = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _next_reference(on: datetime) -> str:
+    """MI-<year>-<six digits>, one sequence per year; the counter row is locked until commit."""
+    year = timezone.localtime(on).year
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"MI-{year}-{counter.last_number:06d}"
+
+
+def _incident_url(incident: MedicationIncident) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("incidents:incident_detail", args=[incident.reference])
+
+
+def _mso_recipients(organisation: Organisation) -> list[str]:
+    """The MSO and deputy in person, and the generic MSO mailbox so that cover sees it too."""
+    emails = [
+        a.user.email for a in organisation_current_role_holders(organisation) if a.role in (Role.MSO, Role.DEPUTY_MSO)
+    ]
+    if organisation.generic_mso_email:
+        emails.append(organisation.generic_mso_email)
+    return list(dict.fromkeys(e.lower() for e in emails))
+
+
+def _director_recipients(organisation: Organisation) -> list[str]:
+    return [a.user.email for a in organisation_current_role_holders(organisation) if a.role == Role.BOARD_DIRECTOR]
+
+
+def incident_report(
+    *,
+    reporter,
+    organisation: Organisation,
+    anonymous: bool,
+    occurred_at: datetime,
+    department: str,
+    stage: str,
+    error_types: list[str],
+    physical_harm: str,
+    psychological_harm: str,
+    description: str,
+    medicines: list[dict],
+    never_event: str = "",
+    nhs_number: str = "",
+    immediate_action: str = "",
+    contributing_factors: list[str] | None = None,
+    wants_feedback: bool = True,
+) -> tuple[MedicationIncident, str | None]:
+    """Record a report and give it a reference. An anonymous report keeps no link to its reporter,
+    not even in the audit trail, and comes back with its follow-up code (only its hash is stored).
+    A red-flag incident emails the MSO and opens an escalation to the board director in the same
+    transaction."""
+    if not permissions.can_report(reporter, organisation):
+        raise NotAllowed("You may report incidents only for an organisation you work for.")
+    if not medicines:
+        raise DomainError("Add at least one medicine.")
+    # A known high-alert medicine stays flagged whatever the box said: the red-flag rule depends on it.
+    medicines = [{**m, "high_alert": bool(m.get("high_alert")) or is_known_high_alert_medicine(m["name"])} for m in medicines]
+    flags = rules.red_flags(
+        rules.facts_of(
+            physical_harm=physical_harm, psychological_harm=psychological_harm, never_event=never_event, medicines=medicines
+        )
+    )
+    code = follow_up_code_new() if anonymous else None
+    now = timezone.now()
+    with transaction.atomic():
+        incident = MedicationIncident.objects.create(
+            reference=_next_reference(now),
+            organisation=organisation,
+            reporter=None if anonymous else reporter,
+            is_anonymous=anonymous,
+            follow_up_code_hash=follow_up_code_hash(code) if code else "",
+            occurred_at=occurred_at,
+            department=department.strip(),
+            stage=stage,
+            never_event=never_event or "",
+            nhs_number=normalise_nhs_number(nhs_number),
+            description=description.strip(),
+            immediate_action=immediate_action.strip(),
+            contributing_factors=list(contributing_factors or []),
+            wants_feedback=wants_feedback,
+            reported_physical_harm=physical_harm,
+            reported_psychological_harm=psychological_harm,
+            physical_harm=physical_harm,
+            psychological_harm=psychological_harm,
+            high_alert=any(m["high_alert"] for m in medicines),
+            red_flags=flags,
+            red_flag=bool(flags),
+            submitted_at=now,
+        )
+        IncidentMedicine.objects.bulk_create(
+            IncidentMedicine(
+                incident=incident, name=m["name"].strip(), route=m.get("route") or "", dose=(m.get("dose") or "").strip(),
+                high_alert=m["high_alert"],
+            )
+            for m in medicines
+        )
+        IncidentErrorType.objects.bulk_create(IncidentErrorType(incident=incident, error_type=e) for e in set(error_types))
+        audit_record(
+            actor=None if anonymous else reporter,
+            action="incident.reported",
+            target=incident,
+            organisation=organisation,
+            changes={
+                "status": [None, incident.get_status_display()],
+                "physical_harm": [None, incident.get_physical_harm_display()],
+                "psychological_harm": [None, incident.get_psychological_harm_display()],
+                "anonymous": [None, anonymous],
+                "red_flags": [None, flags],
+            },
+        )
+        if flags:
+            _red_flag_raise(incident=incident, flags=flags)
+    return incident, code
+
+
+def _red_flag_raise(*, incident: MedicationIncident, flags: list[str]) -> None:
+    """Email the MSO at once and open an escalation to the board director, unless one is open."""
+    context = {
+        "reference": incident.reference,
+        "organisation": incident.organisation.name,
+        "department": incident.department,
+        "reasons": flags,
+        "physical_harm": incident.get_physical_harm_display(),
+        "psychological_harm": incident.get_psychological_harm_display(),
+        "url": _incident_url(incident),
+    }
+    for email in _mso_recipients(incident.organisation):
+        notification_queue(
+            recipient=email,
+            subject=f"Red flag: medication incident {incident.reference} needs review now",
+            template="incidents/email/red_flag",
+            context=context,
+            # Keyed by the reasons: a regrade that adds a reason tells the MSO again, a repeat does not.
+            idempotency_key=f"incident-red-flag:{incident.pk}:{_digest(' '.join(flags))}:{email}",
+        )
+    if not incident.escalations.filter(acknowledged_at__isnull=True).exists():
+        _escalation_open(
+            incident=incident, reason=Escalation.Reason.RED_FLAG, message="Red flag: " + " ".join(flags), raised_by=None
+        )
+
+
+def _escalation_open(*, incident: MedicationIncident, reason: str, message: str, raised_by) -> Escalation:
+    escalation = Escalation.objects.create(
+        incident=incident,
+        organisation=incident.organisation,
+        reason=reason,
+        message=message,
+        raised_by=raised_by,
+        acknowledge_by=add_working_days(timezone.localdate(), _acknowledge_within_working_days()),
+    )
+    audit_record(
+        actor=raised_by,
+        action="incident.escalated",
+        target=incident,
+        organisation=incident.organisation,
+        changes={
+            "escalation": [None, escalation.get_reason_display()],
+            "message": [None, message],
+            "acknowledge_by": [None, escalation.acknowledge_by.isoformat()],
+        },
+    )
+    for email in _director_recipients(incident.organisation):
+        notification_queue(
+            recipient=email,
+            subject=f"Escalation to the board director: medication incident {incident.reference}",
+            template="incidents/email/escalation_raised",
+            context={
+                "reference": incident.reference,
+                "organisation": incident.organisation.name,
+                "message": message,
+                "raised_by": str(raised_by) if raised_by else "MedSafety Hub (red flag at submission)",
+                "acknowledge_by": escalation.acknowledge_by.strftime("%-d %B %Y"),
+                "url": settings.SITE_URL.rstrip("/") + reverse("incidents:escalation_list"),
+            },
+            idempotency_key=f"escalation-raised:{escalation.pk}:{email}",
+        )
+    return escalation
+
+
+def _locked(incident: MedicationIncident) -> MedicationIncident:
+    return MedicationIncident.objects.select_for_update().select_related("organisation").get(pk=incident.pk)
+
+
+def _require_reviewer(actor, incident: MedicationIncident) -> None:
+    if not permissions.can_review(actor, incident):
+        raise NotAllowed("Only the MSO, deputy MSO and medication safety team review incidents.")
+
+
+def _require_open(incident: MedicationIncident) -> None:
+    if incident.status == Status.CLOSED:
+        raise DomainError(f"{incident.reference} is closed. Reopen it to change it.")
+
+
+def incident_transition(*, incident: MedicationIncident, actor, transition: str) -> MedicationIncident:
+    """Move the incident along one allowed transition; locks the row, records the move."""
+    move = TRANSITIONS_BY_NAME.get(transition)
+    if move is None:
+        raise DomainError("That is not a step in the review.")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if not permissions.can_make_transition(actor, incident, move):
+            raise NotAllowed(f"Your role may not {move.label.lower()}.")
+        if incident.status not in move.sources:
+            raise DomainError(
+                f"{incident.reference} is {incident.get_status_display().lower()}; it cannot move to "
+                f"{Status(move.target).label.lower()} from there."
+            )
+        if move.target == Status.CLOSED:
+            _check_ready_to_close(incident)
+        before = incident.status
+        incident.status = move.target
+        now = timezone.now()
+        if move.target == Status.IN_REVIEW and incident.review_started_at is None:
+            incident.review_started_at = now
+        incident.closed_at = now if move.target == Status.CLOSED else None
+        incident.save(update_fields=["status", "review_started_at", "closed_at"])
+        audit_record(
+            actor=actor,
+            action="incident.status_changed",
+            target=incident,
+            organisation=incident.organisation,
+            changes={"status": [Status(before).label, incident.get_status_display()]},
+        )
+    return incident
+
+
+def _check_ready_to_close(incident: MedicationIncident) -> None:
+    problems = []
+    if incident.harm_confirmed_at is None:
+        problems.append("confirm or regrade the harm")
+    if not incident.learning_summary.strip():
+        problems.append("write the learning summary")
+    open_actions = incident.actions.filter(done_at__isnull=True).count()
+    if open_actions:
+        problems.append(f"complete the {open_actions} open action{'s' if open_actions != 1 else ''}")
+    if problems:
+        raise DomainError(f"Before closing {incident.reference}, " + ", ".join(problems) + ".")
+
+
+def incident_grade(
+    *, incident: MedicationIncident, actor, physical_harm: str, psychological_harm: str,
+    ncc_merp_category: str = "", never_event: str = "", note: str = "",
+) -> MedicationIncident:
+    """Confirm or regrade the harm, set the NCC MERP category and Never Event. Every change is
+    audited with the reviewer's note; a grade that newly makes it a red flag escalates it."""
+    with transaction.atomic():
+        incident = _locked(incident)
+        _require_reviewer(actor, incident)
+        _require_open(incident)
+        before = snapshot(incident, GRADE_FIELDS)
+        incident.physical_harm = physical_harm
+        incident.psychological_harm = psychological_harm
+        incident.ncc_merp_category = ncc_merp_category or ""
+        incident.never_event = never_event or ""
+        incident.harm_confirmed_at = timezone.now()
+        incident.harm_confirmed_by = actor
+        previous_flags = list(incident.red_flags)
+        incident.red_flags = rules.red_flags(
+            rules.facts_of(
+                physical_harm=physical_harm, psychological_harm=psychological_harm, never_event=never_event,
+                medicines=incident.medicines.all(),
+            )
+        )
+        incident.red_flag = bool(incident.red_flags)
+        incident.save(update_fields=[*GRADE_FIELDS, "harm_confirmed_at", "harm_confirmed_by", "red_flags", "red_flag"])
+        changes = changes_between(before, snapshot(incident, GRADE_FIELDS))
+        audit_record(
+            actor=actor,
+            action="incident.regraded" if changes else "incident.grade_confirmed",
+            target=incident,
+            organisation=incident.organisation,
+            changes={**changes, **({"note": [None, note]} if note else {})},
+        )
+        new_flags = [f for f in incident.red_flags if f not in previous_flags]
+        if new_flags:
+            _red_flag_raise(incident=incident, flags=incident.red_flags)
+    return incident
+
+
+def incident_learning_record(*, incident: MedicationIncident, actor, learning_summary: str) -> MedicationIncident:
+    with transaction.atomic():
+        incident = _locked(incident)
+        _require_reviewer(actor, incident)
+        _require_open(incident)
+        before = incident.learning_summary
+        incident.learning_summary = learning_summary.strip()
+        incident.save(update_fields=["learning_summary"])
+        if before != incident.learning_summary:
+            audit_record(
+                actor=actor, action="incident.learning_recorded", target=incident, organisation=incident.organisation,
+                changes={"learning_summary": [before, incident.learning_summary]},
+            )
+    return incident
+
+
+def incident_action_add(*, incident: MedicationIncident, actor, description: str, owner, due_date: date) -> IncidentAction:
+    """Add an action; its owner must hold a current role in the incident's organisation."""
+    with transaction.atomic():
+        incident = _locked(incident)
+        _require_reviewer(actor, incident)
+        _require_open(incident)
+        if not any(a.organisation_id == incident.organisation_id for a in current_roles_of(owner)):
+            raise DomainError(f"{owner} does not hold a role in {incident.organisation.name}; choose someone who does.")
+        action = IncidentAction.objects.create(
+            incident=incident, description=description.strip(), owner=owner, due_date=due_date, created_by=actor
+        )
+        audit_record(
+            actor=actor, action="incident.action_added", target=incident, organisation=incident.organisation,
+            changes={"action": [None, action.description], "owner": [None, owner.email], "due_date": [None, due_date.isoformat()]},
+        )
+    return action
+
+
+def incident_action_complete(*, action: IncidentAction, actor) -> IncidentAction:
+    """Mark an action done: its owner or the review team may."""
+    with transaction.atomic():
+        action = IncidentAction.objects.select_for_update().select_related("incident__organisation").get(pk=action.pk)
+        incident = action.incident
+        if action.owner_id != actor.pk:
+            _require_reviewer(actor, incident)
+        if action.done_at:
+            raise DomainError("This action is already done.")
+        action.done_at = timezone.now()
+        action.done_by = actor
+        action.save(update_fields=["done_at", "done_by"])
+        audit_record(
+            actor=actor, action="incident.action_completed", target=incident, organisation=incident.organisation,
+            changes={"action": [action.description, "done"]},
+        )
+    return action
+
+
+def incident_feedback_give(*, incident: MedicationIncident, actor, feedback: str) -> MedicationIncident:
+    """Write feedback to the reporter. A named reporter who asked for feedback is emailed, once
+    for each wording; an anonymous reporter reads it with their follow-up code."""
+    feedback = feedback.strip()
+    if not feedback:
+        raise DomainError("Write the feedback before sending it.")
+    with transaction.atomic():
+        incident = _locked(incident)
+        _require_reviewer(actor, incident)
+        before = incident.feedback
+        incident.feedback = feedback
+        incident.feedback_given_at = timezone.now() if before != feedback else incident.feedback_given_at
+        incident.save(update_fields=["feedback", "feedback_given_at"])
+        if before != feedback:
+            audit_record(
+                actor=actor, action="incident.feedback_given", target=incident, organisation=incident.organisation,
+                changes={"feedback": [before, feedback]},
+            )
+        if incident.reporter_id and incident.wants_feedback:
+            notification_queue(
+                recipient=incident.reporter.email,
+                subject=f"Feedback on your medication incident report {incident.reference}",
+                template="incidents/email/feedback",
+                context={
+                    "person": str(incident.reporter),
+                    "reference": incident.reference,
+                    "feedback": feedback,
+                    "status": incident.get_status_display(),
+                    "url": _incident_url(incident),
+                },
+                idempotency_key=f"incident-feedback:{incident.pk}:{_digest(feedback)}",
+            )
+    return incident
+
+
+def incident_escalate(*, incident: MedicationIncident, actor, message: str) -> Escalation:
+    """The MSO or deputy escalates to the board director, who is emailed; one open escalation at a time."""
+    if not message.strip():
+        raise DomainError("Write a message for the board director.")
+    try:
+        with transaction.atomic():
+            incident = _locked(incident)
+            if not permissions.can_escalate(actor, incident):
+                raise NotAllowed("Only the MSO or deputy MSO escalates to the board director.")
+            if incident.escalations.filter(acknowledged_at__isnull=True).exists():
+                raise DomainError(f"{incident.reference} is already escalated and waiting for the director.")
+            return _escalation_open(incident=incident, reason=Escalation.Reason.MSO, message=message.strip(), raised_by=actor)
+    except IntegrityError as error:  # a concurrent escalation won the race
+        raise DomainError(f"{incident.reference} is already escalated and waiting for the director.") from error
+
+
+def escalation_acknowledge(*, escalation: Escalation, actor, comment: str) -> Escalation:
+    """The board director acknowledges with a comment; the MSO team is told, once."""
+    if not comment.strip():
+        raise DomainError("Add a comment: what you have noted or will do.")
+    with transaction.atomic():
+        escalation = Escalation.objects.select_for_update().select_related("incident", "organisation").get(pk=escalation.pk)
+        if not permissions.can_acknowledge(actor, escalation):
+            raise NotAllowed("Only the organisation's board director acknowledges escalations.")
+        if escalation.acknowledged_at:
+            raise DomainError("This escalation is already acknowledged.")
+        escalation.acknowledged_at = timezone.now()
+        escalation.acknowledged_by = actor
+        escalation.acknowledgement = comment.strip()
+        escalation.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement"])
+        incident = escalation.incident
+        audit_record(
+            actor=actor, action="incident.escalation_acknowledged", target=incident, organisation=escalation.organisation,
+            changes={"acknowledgement": [None, escalation.acknowledgement]},
+        )
+        for email in _mso_recipients(escalation.organisation):
+            notification_queue(
+                recipient=email,
+                subject=f"The board director acknowledged the escalation of {incident.reference}",
+                template="incidents/email/escalation_acknowledged",
+                context={
+                    "reference": incident.reference,
+                    "director": str(actor),
+                    "comment": escalation.acknowledgement,
+                    "url": _incident_url(incident),
+                },
+                idempotency_key=f"escalation-acknowledged:{escalation.pk}:{email}",
+            )
+    return escalation
+
+
+def escalations_chase_overdue(*, today: date | None = None) -> int:
+    """Email the board director once about each escalation past its acknowledge-by date."""
+    today = today or timezone.localdate()
+    chased = 0
+    overdue_ids = list(
+        Escalation.objects.filter(acknowledged_at__isnull=True, chased_at__isnull=True, acknowledge_by__lt=today)
+        .values_list("pk", flat=True)
+    )
+    for pk in overdue_ids:
+        with transaction.atomic():
+            escalation = (
+                Escalation.objects.select_for_update(skip_locked=True)
+                .select_related("incident", "organisation")
+                .filter(pk=pk, acknowledged_at__isnull=True, chased_at__isnull=True)
+                .first()
+            )
+            if escalation is None:
+                continue
+            escalation.chased_at = timezone.now()
+            escalation.save(update_fields=["chased_at"])
+            audit_record(
+                actor=None, action="incident.escalation_chased", target=escalation.incident,
+                organisation=escalation.organisation,
+                changes={"acknowledge_by": [escalation.acknowledge_by.isoformat(), "overdue"]},
+            )
+            for email in _director_recipients(escalation.organisation):
+                notification_queue(
+                    recipient=email,
+                    subject=f"Reminder: please acknowledge the escalation of {escalation.incident.reference}",
+                    template="incidents/email/escalation_chase",
+                    context={
+                        "reference": escalation.incident.reference,
+                        "message": escalation.message,
+                        "acknowledge_by": escalation.acknowledge_by.strftime("%-d %B %Y"),
+                        "url": settings.SITE_URL.rstrip("/") + reverse("incidents:escalation_list"),
+                    },
+                    idempotency_key=f"escalation-chase:{escalation.pk}:{email}",
+                )
+            chased += 1
+    return chased

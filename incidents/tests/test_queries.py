@@ -1,0 +1,44 @@
+"""List pages read a fixed number of queries, however many incidents there are."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents import services
+
+
+def _queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_review_queue_does_not_grow_with_the_number_of_incidents(client, make_incident, riverside_mso, riverside_director):
+    url = reverse("incidents:review_queue")
+    make_incident(physical_harm="severe", medicines=[{"name": "Insulin"}, {"name": "Gentamicin"}])
+    client.force_login(riverside_mso)
+    few = _queries_for(client, url)
+
+    for i in range(20):
+        incident = make_incident(medicines=[{"name": f"Medicine {i}"}, {"name": "Insulin"}])
+        services.incident_escalate(incident=incident, actor=riverside_mso, message="x") if i % 3 == 0 else None
+    many = _queries_for(client, url)
+
+    assert many == few
+    assert client.get(url).context["page"].paginator.count == 21
+
+
+def test_my_reports_and_the_dashboard_do_not_grow_either(client, make_incident, riverside_staff, riverside_mso):
+    make_incident()
+    client.force_login(riverside_staff)
+    mine_few = _queries_for(client, reverse("incidents:my_reports"))
+    client.force_login(riverside_mso)
+    dashboard_few = _queries_for(client, reverse("incidents:dashboard"))
+
+    for _ in range(15):
+        make_incident(error_types=["overdose", "wrong_time"])
+    client.force_login(riverside_staff)
+    assert _queries_for(client, reverse("incidents:my_reports")) == mine_few
+    client.force_login(riverside_mso)
+    assert _queries_for(client, reverse("incidents:dashboard")) == dashboard_few

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("report/", views.incident_report, name="incident_report"),
+    path("follow-up/", views.incident_follow_up, name="incident_follow_up"),
+    path("mine/", views.my_reports, name="my_reports"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/export.csv", views.review_queue_csv, name="review_queue_csv"),
+    path("escalations/", views.escalation_list, name="escalation_list"),
+    path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<str:reference>/", views.incident_detail, name="incident_detail"),
+    path("<str:reference>/receipt/", views.incident_receipt, name="incident_receipt"),
+    path("<str:reference>/status/", views.incident_transition, name="incident_transition"),
+    path("<str:reference>/grade/", views.incident_grade, name="incident_grade"),
+    path("<str:reference>/learning/", views.incident_learning, name="incident_learning"),
+    path("<str:reference>/actions/", views.incident_action_add, name="incident_action_add"),
+    path("<str:reference>/actions/<int:pk>/done/", views.incident_action_done, name="incident_action_done"),
+    path("<str:reference>/feedback/", views.incident_feedback, name="incident_feedback"),
+    path("<str:reference>/escalate/", views.incident_escalate, name="incident_escalate"),
+]

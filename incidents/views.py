@@ -1,0 +1,396 @@
+"""Incident pages. Each view reads through a selector scoped to the user, validates with a form
+and calls one service; a refusal from a service becomes a message on the page."""
+
+import csv
+
+from django import forms
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from audit.selectors import history_of
+from config.domain import DomainError
+from mso_registry.models import Organisation
+
+from . import charts, permissions, selectors, services
+from .filters import ReviewQueueFilter
+from .forms import (
+    AcknowledgeForm,
+    ActionForm,
+    DashboardFilterForm,
+    EscalateForm,
+    FeedbackForm,
+    FollowUpForm,
+    GradeForm,
+    IncidentReportForm,
+    LearningForm,
+    medicine_formset,
+)
+from .models import TRANSITIONS_BY_NAME, IncidentAction, MedicationIncident
+from .validators import HIGH_ALERT_MEDICINE_WORDS
+
+RECEIPT_SESSION_KEY = "incident_receipts"
+FOLLOW_UP_FAILURES_PER_HOUR = 20
+
+
+def _field_anchor(form, name) -> str:
+    """The id to link to: a group of radios or checkboxes is reached through its first option."""
+    if name not in form.fields:
+        return ""
+    bound = form[name]
+    multiple = isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+    return f"{bound.auto_id}_0" if multiple else bound.auto_id
+
+
+def _error_summary(form, formset, problem: str = "") -> list[tuple[str, str]]:
+    """(field id, message) for every error, so the summary at the top links to each field."""
+    items = [("", problem)] if problem else []
+    for name, errors in form.errors.items():
+        items += [(_field_anchor(form, name), str(e)) for e in errors]
+    medicine_items = []
+    for number, medicine_form in enumerate(formset.forms, start=1):
+        for name, errors in medicine_form.errors.items():
+            medicine_items += [(_field_anchor(medicine_form, name), f"Medicine {number}: {e}") for e in errors]
+    # "Add at least one medicine" says again what the empty first medicine's own message says.
+    if not medicine_items:
+        medicine_items = [("medicines", str(e)) for e in formset.non_form_errors()]
+    return items + medicine_items
+
+
+@login_required
+def incident_report(request):
+    organisations = permissions.organisations_user_reports_for(request.user)
+    if not organisations:
+        raise PermissionDenied("You need a role in an organisation to report for it.")
+    queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
+    form = IncidentReportForm(request.POST or None, organisations=queryset)
+    formset = medicine_formset(request.POST or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid() & formset.is_valid():
+        data = form.cleaned_data
+        try:
+            incident, code = services.incident_report(
+                reporter=request.user,
+                organisation=data["organisation"],
+                anonymous=data["anonymous"],
+                occurred_at=data["occurred_at"],
+                department=data["department"],
+                stage=data["stage"],
+                error_types=data["error_types"],
+                physical_harm=data["physical_harm"],
+                psychological_harm=data["psychological_harm"],
+                never_event=data["never_event"],
+                description=data["description"],
+                immediate_action=data["immediate_action"],
+                contributing_factors=data["contributing_factors"],
+                nhs_number=data["nhs_number"],
+                wants_feedback=data["wants_feedback"],
+                medicines=[f.cleaned_data for f in formset.forms if f.cleaned_data],
+            )
+        except DomainError as error:
+            problem = str(error)
+        else:
+            receipts = request.session.get(RECEIPT_SESSION_KEY, {})
+            receipts[incident.reference] = code or ""
+            request.session[RECEIPT_SESSION_KEY] = receipts
+            return redirect("incidents:incident_receipt", reference=incident.reference)
+    return render(
+        request,
+        "incidents/incident_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "single_organisation": organisations[0] if len(organisations) == 1 else None,
+            "error_summary": _error_summary(form, formset, problem) if form.is_bound else [],
+            "high_alert_words": HIGH_ALERT_MEDICINE_WORDS,
+        },
+    )
+
+
+@never_cache
+@login_required
+def incident_receipt(request, reference):
+    """The receipt: the reference, and for an anonymous report its follow-up code, shown once."""
+    receipts = request.session.get(RECEIPT_SESSION_KEY, {})
+    just_reported = reference in receipts
+    code = receipts.get(reference, "")
+    if code:
+        # The code is shown once; a reload shows the receipt without it.
+        receipts[reference] = ""
+        request.session[RECEIPT_SESSION_KEY] = receipts
+    if just_reported:
+        # Anonymous reports are linked to nobody, so the session's record of this submission is the
+        # only thing that lets the reporter see this receipt, and only straight after reporting.
+        incident = get_object_or_404(MedicationIncident.objects.select_related("organisation"), reference=reference)
+    else:
+        incident = get_object_or_404(selectors.incidents_visible_to(request.user), reference=reference)
+    return render(
+        request,
+        "incidents/incident_receipt.html",
+        {"incident": incident, "code": code, "just_reported": just_reported},
+    )
+
+
+@never_cache
+def incident_follow_up(request):
+    """Without signing in: the status and feedback of an anonymous report, given its code."""
+    form = FollowUpForm(request.POST or None)
+    incident = None
+    throttle_key = f"incident-follow-up-failures:{request.META.get('REMOTE_ADDR', '')}"
+    if request.method == "POST" and form.is_valid():
+        if cache.get(throttle_key, 0) >= FOLLOW_UP_FAILURES_PER_HOUR:
+            form.add_error(None, "Too many codes that did not match. Try again in an hour.")
+        else:
+            incident = selectors.incident_by_follow_up_code(
+                reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
+            )
+            if incident is None:
+                cache.set(throttle_key, cache.get(throttle_key, 0) + 1, 3600)
+                form.add_error(
+                    None,
+                    "The reference and follow-up code do not match a report. Check both against your receipt.",
+                )
+    return render(request, "incidents/follow_up.html", {"form": form, "incident": incident})
+
+
+@login_required
+def my_reports(request):
+    page = Paginator(selectors.my_reports(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "incidents/my_reports.html", {"page": page})
+
+
+@login_required
+def review_queue(request):
+    if not permissions.review_organisation_ids(request.user):
+        raise PermissionDenied("Only the MSO team reviews incidents.")
+    queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
+    page = Paginator(queue.qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/review_queue.html",
+        {"filter": queue, "page": page, "query": query.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def review_queue_csv(request):
+    """The filtered queue as CSV, streamed so that a year of incidents does not sit in memory."""
+    if not permissions.review_organisation_ids(request.user):
+        raise PermissionDenied("Only the MSO team exports incidents.")
+    queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
+    columns = ["reference", "organisation__name", "submitted_at", "occurred_at", "department", "stage",
+               "physical_harm", "psychological_harm", "ncc_merp_category", "never_event", "high_alert", "red_flag",
+               "status"]
+    rows = queue.qs.values_list(*columns).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+    header = ["Reference", "Organisation", "Reported", "Happened", "Department", "Stage", "Physical harm",
+              "Psychological harm", "NCC MERP", "Never Event", "High-alert", "Red flag", "Status"]
+    response = StreamingHttpResponse(_csv_lines(writer, header, rows), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="medication-incidents.csv"'
+    return response
+
+
+def _csv_lines(writer, header, rows):
+    yield writer.writerow(header)
+    for row in rows:
+        # A value starting with = + - @ would run as a formula in a spreadsheet.
+        yield writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+
+
+def _incident_or_404(request, reference):
+    return get_object_or_404(selectors.incident_for_page(request.user, reference))
+
+
+def _detail(request, incident, status=200, **forms):
+    user = request.user
+    can_review = permissions.can_review(user, incident)
+    context = {
+        "incident": incident,
+        "can_review": can_review,
+        "is_reporter": permissions.can_see_feedback(user, incident),
+        "can_escalate": permissions.can_escalate(user, incident),
+        "open_escalation": next((e for e in incident.escalations.all() if e.is_open), None),
+    }
+    if can_review:
+        context.update(
+            transitions=[
+                t for t in incident.transitions_from_here() if permissions.can_make_transition(user, incident, t)
+            ],
+            grade_form=forms.get("grade_form")
+            or GradeForm(
+                incident=incident,
+                initial={f: getattr(incident, f) for f in services.GRADE_FIELDS},
+            ),
+            learning_form=forms.get("learning_form") or LearningForm(initial={"learning_summary": incident.learning_summary}),
+            action_form=forms.get("action_form")
+            or ActionForm(owners=selectors.action_owner_choices(incident.organisation_id)),
+            feedback_form=forms.get("feedback_form") or FeedbackForm(initial={"feedback": incident.feedback}),
+            escalate_form=forms.get("escalate_form") or EscalateForm(),
+            history=history_of(incident)[:50],
+        )
+    return render(request, "incidents/incident_detail.html", context, status=status)
+
+
+@login_required
+def incident_detail(request, reference):
+    return _detail(request, _incident_or_404(request, reference))
+
+
+def _after(request, incident, message=None, error=None):
+    if error:
+        messages.error(request, str(error))
+    elif message:
+        messages.success(request, message)
+    return redirect("incidents:incident_detail", reference=incident.reference)
+
+
+@login_required
+@require_POST
+def incident_transition(request, reference):
+    incident = _incident_or_404(request, reference)
+    transition = TRANSITIONS_BY_NAME.get(request.POST.get("transition", ""))
+    try:
+        incident = services.incident_transition(incident=incident, actor=request.user, transition=request.POST.get("transition", ""))
+    except DomainError as error:
+        return _after(request, incident, error=error)
+    return _after(request, incident, f"{incident.reference}: {transition.label.lower()} done; it is now {incident.get_status_display().lower()}.")
+
+
+def _bound_form_action(request, reference, form_class, form_name, call, success, allowed=None, **form_kwargs):
+    """Validate a review form; an invalid one re-renders the page with what was typed kept.
+    Permission is checked first, so that a refused user learns nothing from the form's errors."""
+    incident = _incident_or_404(request, reference)
+    if not (allowed or permissions.can_review)(request.user, incident):
+        raise PermissionDenied("Your role may not do this.")
+    form = form_class(request.POST, **{k: (v(incident) if callable(v) else v) for k, v in form_kwargs.items()})
+    if not form.is_valid():
+        messages.error(request, "There is a problem with what you entered; see the form below.")
+        return _detail(request, incident, status=400, **{form_name: form})
+    try:
+        call(incident, form.cleaned_data)
+    except DomainError as error:
+        return _after(request, incident, error=error)
+    return _after(request, incident, success)
+
+
+@login_required
+@require_POST
+def incident_grade(request, reference):
+    return _bound_form_action(
+        request, reference, GradeForm, "grade_form",
+        lambda incident, data: services.incident_grade(incident=incident, actor=request.user, **data),
+        "Harm grade saved.", incident=lambda incident: incident,
+    )
+
+
+@login_required
+@require_POST
+def incident_learning(request, reference):
+    return _bound_form_action(
+        request, reference, LearningForm, "learning_form",
+        lambda incident, data: services.incident_learning_record(incident=incident, actor=request.user, **data),
+        "Learning summary saved.",
+    )
+
+
+@login_required
+@require_POST
+def incident_action_add(request, reference):
+    return _bound_form_action(
+        request, reference, ActionForm, "action_form",
+        lambda incident, data: services.incident_action_add(incident=incident, actor=request.user, **data),
+        "Action added.", owners=lambda incident: selectors.action_owner_choices(incident.organisation_id),
+    )
+
+
+@login_required
+@require_POST
+def incident_action_done(request, reference, pk):
+    incident = _incident_or_404(request, reference)
+    action = get_object_or_404(IncidentAction.objects.filter(incident=incident), pk=pk)
+    try:
+        services.incident_action_complete(action=action, actor=request.user)
+    except DomainError as error:
+        return _after(request, incident, error=error)
+    return _after(request, incident, "Action marked as done.")
+
+
+@login_required
+@require_POST
+def incident_feedback(request, reference):
+    return _bound_form_action(
+        request, reference, FeedbackForm, "feedback_form",
+        lambda incident, data: services.incident_feedback_give(incident=incident, actor=request.user, **data),
+        "Feedback saved and shared with the reporter.",
+    )
+
+
+@login_required
+@require_POST
+def incident_escalate(request, reference):
+    return _bound_form_action(
+        request, reference, EscalateForm, "escalate_form",
+        lambda incident, data: services.incident_escalate(incident=incident, actor=request.user, **data),
+        "Escalated to the board director, who has been emailed.", allowed=permissions.can_escalate,
+    )
+
+
+@login_required
+def escalation_list(request):
+    if not permissions.director_organisation_ids(request.user):
+        raise PermissionDenied("Escalations go to the board director for medication safety.")
+    page = Paginator(selectors.escalations_for_director(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "incidents/escalation_list.html", {"page": page, "form": AcknowledgeForm()})
+
+
+@login_required
+@require_POST
+def escalation_acknowledge(request, pk):
+    escalation = get_object_or_404(selectors.escalations_for_director(request.user), pk=pk)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{escalation.incident.reference}: add a comment to acknowledge the escalation.")
+        return redirect("incidents:escalation_list")
+    try:
+        services.escalation_acknowledge(escalation=escalation, actor=request.user, comment=form.cleaned_data["comment"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Escalation of {escalation.incident.reference} acknowledged; the MSO has been told.")
+    return redirect("incidents:escalation_list")
+
+
+@login_required
+def dashboard(request):
+    organisations = list(selectors.dashboard_organisations(request.user))
+    if not organisations:
+        raise PermissionDenied("The dashboard is for the MSO team and the board director.")
+    form = DashboardFilterForm(request.GET or None, organisations=organisations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    organisation = filters.get("organisation") or organisations[0]
+    figures = selectors.dashboard(
+        organisation=organisation,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        department=filters.get("department") or "",
+    )
+    return render(
+        request,
+        "incidents/dashboard.html",
+        {"form": form, "organisation": organisation, "figures": figures, "charts": charts.dashboard_charts(figures)},
+    )
+
