@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", views.my_reports, name="my_reports"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/export.csv", views.review_queue_csv, name="review_queue_csv"),
+    path("review/export.xlsx", views.review_queue_xlsx, name="review_queue_xlsx"),
     path("escalations/", views.escalation_list, name="escalation_list"),
     path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -2,6 +2,8 @@
 and calls one service; a refusal from a service becomes a message on the page."""
 
 import csv
+import io
+import itertools
 
 from django import forms
 
@@ -10,8 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -186,29 +189,59 @@ class _Echo:
         return value
 
 
-@login_required
-def review_queue_csv(request):
-    """The filtered queue as CSV, streamed so that a year of incidents does not sit in memory."""
+QUEUE_EXPORT_COLUMNS = [
+    ("reference", "Reference"), ("organisation__name", "Organisation"), ("submitted_at", "Reported"),
+    ("occurred_at", "Happened"), ("department", "Department"), ("stage", "Stage"), ("physical_harm", "Physical harm"),
+    ("psychological_harm", "Psychological harm"), ("ncc_merp_category", "NCC MERP"), ("never_event", "Never Event"),
+    ("high_alert", "High-alert"), ("red_flag", "Red flag"), ("status", "Status"),
+]
+XLSX_MAX_ROWS = 200_000  # a spreadsheet past this is better as CSV
+
+
+def _export_rows(request):
     if not permissions.review_organisation_ids(request.user):
         raise PermissionDenied("Only the MSO team exports incidents.")
     queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
-    columns = ["reference", "organisation__name", "submitted_at", "occurred_at", "department", "stage",
-               "physical_harm", "psychological_harm", "ncc_merp_category", "never_event", "high_alert", "red_flag",
-               "status"]
-    rows = queue.qs.values_list(*columns).iterator(chunk_size=2000)
+    rows = queue.qs.values_list(*[name for name, _ in QUEUE_EXPORT_COLUMNS]).iterator(chunk_size=2000)
+    return [label for _, label in QUEUE_EXPORT_COLUMNS], (_spreadsheet_safe(row) for row in rows)
+
+
+def _spreadsheet_safe(row):
+    # A value starting with = + - @ would run as a formula in a spreadsheet.
+    return ["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
+
+
+@login_required
+def review_queue_csv(request):
+    """The filtered queue as CSV, streamed so that a year of incidents does not sit in memory."""
+    header, rows = _export_rows(request)
     writer = csv.writer(_Echo())
-    header = ["Reference", "Organisation", "Reported", "Happened", "Department", "Stage", "Physical harm",
-              "Psychological harm", "NCC MERP", "Never Event", "High-alert", "Red flag", "Status"]
-    response = StreamingHttpResponse(_csv_lines(writer, header, rows), content_type="text/csv")
+    lines = (writer.writerow(line) for line in itertools.chain([header], rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="medication-incidents.csv"'
     return response
 
 
-def _csv_lines(writer, header, rows):
-    yield writer.writerow(header)
-    for row in rows:
-        # A value starting with = + - @ would run as a formula in a spreadsheet.
-        yield writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+@login_required
+def review_queue_xlsx(request):
+    """The filtered queue as an Excel workbook, written row by row (openpyxl's write-only mode)."""
+    from openpyxl import Workbook
+
+    header, rows = _export_rows(request)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Medication incidents")
+    sheet.append(header)
+    for count, row in enumerate(rows):
+        if count >= XLSX_MAX_ROWS:
+            sheet.append([f"Only the first {XLSX_MAX_ROWS:,} rows fit here: narrow the filters or download CSV."])
+            break
+        # Excel keeps no time zone: write local times.
+        sheet.append([timezone.localtime(v).replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="medication-incidents.xlsx"'
+    return response
 
 
 def _incident_or_404(request, reference):

@@ -74,7 +74,12 @@ def directory_export(request, file_format):
     if file_format not in ("csv", "xlsx"):
         raise Http404("The list downloads as .csv or .xlsx.")
     directory = DirectoryFilter(request.GET, queryset=selectors.organisations_with_current_mso().order_by("name"))
-    dataset = tablib.Dataset(*selectors.directory_table(selectors.directory_rows(directory.qs)),
+    rows = [
+        # A value starting with = + - @ would run as a formula in a spreadsheet.
+        ["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
+        for row in selectors.directory_table(selectors.directory_rows(directory.qs))
+    ]
+    dataset = tablib.Dataset(*rows,
                              headers=selectors.DIRECTORY_COLUMNS, title="National MSO list")
     stamp = timezone.localdate().isoformat()
     if file_format == "xlsx":

@@ -252,3 +252,14 @@ def test_sign_in_page_offers_sign_up_only_when_open(client, settings):
     assert "closed" in client.get(reverse("account_signup")).text.lower()
     settings.SIGNUP_OPEN = True
     assert "Create an account" in client.get(reverse("account_login")).text
+
+
+def test_seed_demo_takes_a_size_for_incidents():
+    from incidents.models import MedicationIncident
+
+    call_command("seed_demo", "--incidents", "40")
+    # 40 bulk-loaded per demo trust, plus the demo's own stories made through the services.
+    per_trust = {code: MedicationIncident.objects.filter(organisation__ods_code=code).count() for code in ("R9R", "R9H")}
+    assert all(40 <= count <= 45 for count in per_trust.values()), per_trust
+    with pytest.raises(Exception, match="0 or more"):
+        call_command("seed_demo", "--incidents", "-1")

@@ -29,6 +29,7 @@ def test_staff_cannot_open_the_review_queue(client, riverside_staff):
 
     assert client.get(reverse("incidents:review_queue")).status_code == 403
     assert client.get(reverse("incidents:review_queue_csv")).status_code == 403
+    assert client.get(reverse("incidents:review_queue_xlsx")).status_code == 403
 
 
 def test_staff_cannot_review_their_own_report(client, make_incident, riverside_staff):

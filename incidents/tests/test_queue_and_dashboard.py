@@ -75,6 +75,20 @@ def test_the_csv_export_follows_the_filters_and_defuses_formulas(client, make_in
     assert rows[1][4].startswith("'=")
 
 
+def test_the_xlsx_export_follows_the_filters(client, make_incident, riverside_mso):
+    import openpyxl
+
+    kept = make_incident(department="=cmd", physical_harm="moderate")
+    make_incident(physical_harm="none")
+    client.force_login(riverside_mso)
+
+    response = client.get(reverse("incidents:review_queue_xlsx"), {"physical_harm": "moderate"})
+
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows()]
+    assert rows[0][0] == "Reference" and len(rows) == 2
+    assert rows[1][0] == kept.reference and rows[1][4] == "'=cmd"
+
+
 def test_the_dashboard_counts_in_the_database(client, make_incident, riverside_mso, riverside_director):
     make_incident(physical_harm="severe", error_types=["overdose", "wrong_time"], medicines=[{"name": "Insulin aspart"}])
     make_incident(physical_harm="none", never_event="potassium", medicines=[{"name": "Potassium chloride 15%"}])

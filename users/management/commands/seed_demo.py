@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -5,21 +7,26 @@ from users.demo import demo_user
 
 
 class Command(BaseCommand):
-    help = "Create the fictional demo organisations and accounts (idempotent). Refused in production."
+    help = "Create the fictional demo organisations, accounts and records (idempotent). Refused in production."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--incidents", type=int, default=None, metavar="N",
+            help="Medication incidents per demo trust, bulk-inserted (default DEMO_INCIDENTS or 300).",
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo makes accounts with a known password; it does not run in production.")
-        import os
-
+        if options["incidents"] is not None and options["incidents"] < 0:
+            raise CommandError("--incidents is a number of incidents, 0 or more.")
+        from clinical_safety import demo as clinical_safety_demo
         from incidents import demo as incidents_demo
         from mso_registry import demo as registry_demo
 
         password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
         sign_ins = registry_demo.seed(password=password)
-        incidents_demo.seed()  # per trust: DEMO_INCIDENTS in the environment, 300 by default
-        from clinical_safety import demo as clinical_safety_demo
-
+        incidents_demo.seed(size=options["incidents"])
         clinical_safety_demo.seed(password=password)
         demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
         sign_ins.append(("admin@medsafety.example", "System administrator (admin site)"))
