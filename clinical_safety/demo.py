@@ -1,9 +1,10 @@
-"""Demo data: Riverside's EPMA with a medication hazard log, an approved safety case that a later
-change put out of date, and the next one awaiting governance. Fictional throughout."""
+"""Demo data: Riverside's EPMA with a 20-hazard medication hazard log, the approved safety case for
+the 4.1 go-live that the 4.2 hazards put out of date, and the draft case for 4.2. Fictional throughout."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from mso_registry.models import ClinicalSafetyTraining, Organisation, ProfessionalDetails
 from users.models import User
@@ -15,8 +16,9 @@ SYSTEM_NAME = "MedChart EPMA"
 
 
 def _hazard(title, description, causes, effect, impact, existing, initial, residual, controls, justification="",
-            actions="", status="open"):
+            actions="", status="open", review_in_days=180):
     return {
+        "review_in_days": review_in_days,
         "details": {
             "title": title, "description": description, "causes": causes, "effect": effect,
             "clinical_impact": impact, "existing_controls": existing,
@@ -156,6 +158,96 @@ FIRST_RELEASE = [
                      "TS-050 passed.", date(2026, 3, 10)),
         ],
     ),
+    _hazard(
+        "Patient weight missing or out of date for weight-based doses",
+        "Gentamicin, enoxaparin and paracetamol doses are calculated from a weight recorded months earlier or estimated.",
+        "Weight carried forward from a previous admission; no prompt to reweigh; estimated weights not marked as such.",
+        "A weight-based dose is calculated on the wrong weight.",
+        "Overdose (nephrotoxicity, bleeding, liver injury) or underdose (treatment failure).",
+        "Nursing admission assessment includes a weight.",
+        (4, 3), (4, 1),
+        [
+            _control("design", "Weight and its date shown beside every weight-based dose; a weight over 7 days old must be confirmed.",
+                     "TS-052 passed.", date(2026, 3, 10)),
+            _control("business_process", "Weigh on admission and weekly, recorded in the nursing metrics audit.",
+                     "Nursing metrics audit, March 2026: 92% compliance.", date(2026, 3, 31)),
+        ],
+    ),
+    _hazard(
+        "'When required' order without a maximum dose in 24 hours",
+        "A 'when required' opioid or sedative is prescribed with no maximum daily dose or minimum interval.",
+        "Maximum dose field optional; free-text directions accepted.",
+        "Doses are given more often than intended.",
+        "Opioid toxicity, respiratory depression or oversedation.",
+        "Pharmacist clinical check on weekdays.",
+        (3, 3), (3, 2),
+        [
+            _control("design", "Maximum dose in 24 hours and minimum interval mandatory for 'when required' opioids, benzodiazepines and antipsychotics.",
+                     "TS-054 passed.", date(2026, 3, 11)),
+        ],
+    ),
+    _hazard(
+        "Home medicines not reconciled on admission",
+        "Medicines the patient takes at home are not all transcribed, or are transcribed with the wrong dose.",
+        "GP record not available out of hours; patients unsure of their medicines; admission at night.",
+        "A regular medicine is omitted or given at the wrong dose during the admission.",
+        "Withdrawal effects, loss of disease control (e.g. epilepsy, Parkinson's disease).",
+        "Pharmacy medicines reconciliation on weekdays.",
+        (4, 3), (4, 1),
+        [
+            _control("design", "Summary Care Record medicines shown in the admission workflow with a 'reconciled by' field.",
+                     "TS-056 passed; SCR access tested with live smartcards.", date(2026, 3, 12)),
+            _control("business_process", "Reconciliation within 24 hours tracked on the pharmacy dashboard.",
+                     "Pharmacy KPI report, March 2026.", date(2026, 3, 31)),
+        ],
+    ),
+    _hazard(
+        "Administration recorded without barcode scanning",
+        "Nurses record a dose as given without scanning the patient's wristband and the medicine.",
+        "Scanners not charged or missing; wristbands unreadable; scanning skipped under pressure.",
+        "Wrong medicine, dose or patient at administration is not caught.",
+        "A wrong medicine or dose given to a patient.",
+        "Two-person check for controlled drugs and intravenous medicines.",
+        (4, 3), (4, 2),
+        [
+            _control("design", "A reason is required to record a dose without scanning; override rates reported per ward.",
+                     "TS-058 passed; the report reviewed by the Medication Safety Officer.", date(2026, 3, 13)),
+            _control("training", "Barcode scanning competency for all registered nurses.",
+                     "Competency records: 89% at go-live.", date(2026, 3, 20)),
+        ],
+        justification="Scanning cannot be enforced without exception: wristbands fail and emergencies cannot wait. "
+        "Overrides are audited monthly by the Medication Safety Officer.",
+        actions="Raise scanning competency to 95% by the end of the quarter.",
+        review_in_days=-10,
+    ),
+    _hazard(
+        "Interaction alerts overridden because of alert fatigue",
+        "Prescribers see many low-value interaction alerts and override the important ones with them.",
+        "The supplier's default interaction set shows every interaction at the same level.",
+        "A clinically important interaction (e.g. clarithromycin with simvastatin) is prescribed.",
+        "Rhabdomyolysis, QT prolongation, bleeding or serotonin syndrome.",
+        "Pharmacist clinical check on weekdays.",
+        (4, 4), (4, 2),
+        [
+            _control("design", "Interaction alerts cut to the 'severe' set agreed by the Medicines Optimisation Group; those interrupt, the rest are passive.",
+                     "Configuration review CR-31; override rate fell from 93% to 41% in the pilot.", date(2026, 2, 27)),
+        ],
+        justification="Some alerts must remain and some will be overridden; a further cut would hide interactions the "
+        "Medicines Optimisation Group judged severe. Override reasons are reviewed quarterly.",
+    ),
+    _hazard(
+        "Discharge prescription does not reflect changes made in hospital",
+        "The discharge prescription is built from the admission list rather than the current inpatient chart.",
+        "Discharge workflow copies home medicines by default.",
+        "A stopped medicine is restarted at home or a new one is left off the discharge letter.",
+        "Harm after discharge, e.g. an anticoagulant stopped for bleeding restarted by the GP.",
+        "Pharmacist screens discharge prescriptions.",
+        (3, 3), (3, 2),
+        [
+            _control("design", "Discharge prescription starts from the current chart and lists every change with its reason.",
+                     "TS-063 passed.", date(2026, 3, 14)),
+        ],
+    ),
 ]
 
 SECOND_RELEASE = [
@@ -186,6 +278,61 @@ SECOND_RELEASE = [
         ],
         actions="Verify the renal results panel in the 4.2 test environment (TS-061).",
     ),
+    _hazard(
+        "Laboratory results filed against the wrong patient after a record merge",
+        "When two hospital numbers are merged, results received during the merge are filed against the retired number.",
+        "Interface matches on hospital number only; merges happen while results are in flight.",
+        "The prescriber sees another patient's results, or none, when choosing a dose.",
+        "A renally cleared or narrow-therapeutic-index medicine dosed on the wrong results.",
+        "Record merges are done by the patient records team out of hours.",
+        (5, 2), (5, 1),
+        [
+            _control("design", "Results matched on NHS number and hospital number; a mismatch goes to a work queue, not the record.",
+                     "Interface test IT-11 passed.", date(2026, 9, 3)),
+        ],
+        justification="Merges cannot be avoided and the remaining window (results held in the work queue) is "
+        "reviewed hourly by the laboratory; the manufacturer's release 5 removes it.",
+    ),
+    _hazard(
+        "Infusion pump drug library out of step with EPMA infusion orders",
+        "A concentration on the EPMA infusion order differs from the pump library entry for the same medicine.",
+        "The pump library and EPMA formulary are maintained by different teams.",
+        "The pump is programmed with a different concentration from the one prescribed.",
+        "Over- or under-infusion of, for example, heparin, insulin or noradrenaline.",
+        "Two-person check when starting an infusion.",
+        (4, 3), (4, 1),
+        [
+            _control("business_process", "One infusion library owner; EPMA and pump library changes released together after pharmacy sign-off.",
+                     "Library reconciliation report, 10 September 2026: no differences.", date(2026, 9, 10)),
+        ],
+    ),
+    _hazard(
+        "Controlled drug discharge prescription without the total quantity in words and figures",
+        "The printed discharge prescription for a Schedule 2 or 3 controlled drug lacks the total quantity in words.",
+        "Print template not updated for controlled drugs in 4.2.",
+        "The community pharmacy cannot supply and the patient leaves without their medicine.",
+        "Uncontrolled pain or withdrawal after discharge.",
+        "Ward pharmacists check controlled drug discharges.",
+        (2, 3), (2, 2),
+        [
+            _control("test", "Print template tested for every controlled drug schedule.", "", None),
+        ],
+        actions="Complete print template test TS-070 before go-live.",
+    ),
+    _hazard(
+        "Unsigned order lost when the session times out",
+        "A prescriber is interrupted; the session times out and the unsigned order is discarded without warning.",
+        "15-minute inactivity timeout on shared ward computers.",
+        "The prescriber believes the medicine is prescribed when it is not.",
+        "Omitted or delayed doses, including time-critical medicines.",
+        "None.",
+        (3, 3), (3, 1),
+        [
+            _control("design", "Unsigned orders are kept as drafts and shown to the prescriber at the next sign-in.",
+                     "TS-072 passed.", date(2026, 9, 15)),
+        ],
+        review_in_days=-3,
+    ),
 ]
 
 
@@ -204,8 +351,12 @@ def _make_fit_to_sign(cso: User) -> None:
 
 
 def _add(system, cso, hazards):
+    today = timezone.localdate()
     for entry in hazards:
-        hazard = services.hazard_create(actor=cso, system=system, details={**entry["details"], "owner": cso})
+        review_date = today + timedelta(days=entry["review_in_days"])
+        hazard = services.hazard_create(
+            actor=cso, system=system, details={**entry["details"], "owner": cso, "review_date": review_date}
+        )
         for control in entry["controls"]:
             services.hazard_control_add(actor=cso, hazard=hazard, details=control)
 
@@ -224,7 +375,7 @@ def seed(*, password: str | None = None) -> None:
         system = services.system_create(
             actor=cso, organisation=riverside,
             details={
-                "name": SYSTEM_NAME, "manufacturer": "Example Health Systems Ltd", "version": "4.2",
+                "name": SYSTEM_NAME, "manufacturer": "Example Health Systems Ltd", "version": "4.1",
                 "standard": Standard.DCB0160,
                 "intended_use": "Electronic prescribing and medicines administration (EPMA) for adult inpatients: "
                 "prescribing, pharmacist clinical check, administration recording and discharge medicines.",
@@ -242,7 +393,7 @@ def seed(*, password: str | None = None) -> None:
                 "scope": "Deployment of MedChart EPMA 4.1 to the 24 adult inpatient wards.",
                 "intended_use": system.intended_use,
                 "hazard_log_version": first_log,
-                "outstanding_actions": "Downtime training on surgical wards (H-005).",
+                "outstanding_actions": "Downtime training on surgical wards (H-005); scanning competency to 95% (H-012).",
                 "conclusion": "With the controls listed, every identified hazard is reduced to an acceptable level or as far "
                 "as is practicable. MedChart EPMA 4.1 is acceptably safe to deploy to the adult wards.",
             },
@@ -252,11 +403,16 @@ def seed(*, password: str | None = None) -> None:
             actor=governance, report=first_case, comments="Approved by the Digital Clinical Safety Group, 20 March 2026."
         )
         # The 4.2 upgrade brings new interfaces: new hazards, so the approved case goes out of date.
+        details = {field: getattr(system, field) for field in services.SYSTEM_FIELDS}
+        system = services.system_update(actor=cso, system=system, details={**details, "version": "4.2"})
         _add(system, cso, SECOND_RELEASE)
         second_log = services.hazard_log_issue(
-            actor=cso, system=system, note="Adds H-009 and H-010 for the 4.2 upgrade (pharmacy and laboratory interfaces)."
+            actor=cso, system=system,
+            note="Adds H-015 to H-020 for the 4.2 upgrade: pharmacy and laboratory interfaces, infusion library, "
+            "controlled drug printing and session timeouts.",
         )
-        second_case = services.safety_case_draft(
+        # The 4.2 case stays a draft: the CSO is still closing its gaps (H-016, H-019) before signing it.
+        services.safety_case_draft(
             actor=cso, system=system,
             details={
                 "release": "Version 4.2 upgrade",
@@ -264,8 +420,9 @@ def seed(*, password: str | None = None) -> None:
                 "laboratory results interfaces.",
                 "intended_use": system.intended_use,
                 "hazard_log_version": second_log,
-                "outstanding_actions": "Verify the renal results panel (H-010) before go-live; downtime training (H-005).",
-                "conclusion": "Subject to the outstanding verification of H-010, MedChart EPMA 4.2 is acceptably safe to deploy.",
+                "outstanding_actions": "Verify the renal results panel (H-016) and the controlled drug print template "
+                "(H-019) before go-live; downtime training on surgical wards (H-005).",
+                "conclusion": "Subject to the outstanding verification of H-016 and H-019, MedChart EPMA 4.2 is "
+                "acceptably safe to deploy.",
             },
         )
-        services.safety_case_submit(actor=cso, report=second_case)

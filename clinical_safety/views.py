@@ -1,13 +1,13 @@
 """Clinical safety pages. Thin: load through a scoped selector (another organisation's record is a
 404), validate with a form, change through a service, show a DomainError's message."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
@@ -15,7 +15,7 @@ from config.domain import DomainError
 from mso_registry.models import Role
 from mso_registry.selectors import cso_signing_refusals, current_roles_of, organisations_visible_to
 
-from . import permissions, selectors, services
+from . import documents, permissions, selectors, services
 from .forms import (
     HazardControlForm,
     HazardForm,
@@ -129,27 +129,26 @@ def system_detail(request, pk):
     )
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @login_required
-def hazard_log_csv(request, pk):
+def hazard_log_export(request, pk, file_format):
+    """The live hazard log as CSV or XLSX, the same rows in both."""
     system = _system(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="hazard-log-{system.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([
-        "Reference", "Title", "Description", "Causes", "Effect", "Potential clinical impact", "Existing controls",
-        "Initial severity", "Initial likelihood", "Initial rating", "Additional controls", "Residual severity",
-        "Residual likelihood", "Residual rating", "Justification", "Status", "Owner", "Actions", "Review date",
-    ])
-    for h in selectors.hazard_log_snapshot(system)["hazards"]:
-        controls = "; ".join(
-            f"{c['type_label']}: {c['description']} (verified: {c['verification'] or 'not yet'})" for c in h["controls"]
-        )
-        writer.writerow([
-            h["reference"], h["title"], h["description"], h["causes"], h["effect"], h["clinical_impact"],
-            h["existing_controls"], h["initial_severity_label"], h["initial_likelihood_label"], h["initial_rating"],
-            controls, h["residual_severity_label"], h["residual_likelihood_label"], h["residual_rating"],
-            h["residual_justification"], h["status_label"], h["owner"], h["actions"], h["review_date"] or "",
-        ])
+    dataset = documents.hazard_log_dataset(system)
+    if file_format == "xlsx":
+        response = HttpResponse(dataset.export("xlsx"), content_type=XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="hazard-log-{slugify(system.name)}-{stamp}.{file_format}"'
+    return response
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -306,6 +305,15 @@ def hazard_log_version_json(request, pk):
     return response
 
 
+@login_required
+def hazard_log_version_pdf(request, pk):
+    version = get_object_or_404(selectors.hazard_log_versions_visible_to(request.user), pk=pk)
+    return _pdf_response(
+        documents.hazard_log_version_pdf(version),
+        f"hazard-log-{slugify(version.system.name)}-v{version.number}.pdf",
+    )
+
+
 # --- Safety case reports -------------------------------------------------------------------
 
 
@@ -374,6 +382,15 @@ def safety_case_detail(request, pk):
             or services.content_hash(services.safety_case_document(report)) == report.content_hash,
             "history": history_of(report)[:30],
         },
+    )
+
+
+@login_required
+def safety_case_pdf(request, pk):
+    report = _safety_case(request, pk)
+    return _pdf_response(
+        documents.safety_case_pdf(report),
+        f"clinical-safety-case-report-{slugify(report.system.name)}-{report.pk}-{report.status}.pdf",
     )
 
 

@@ -17,3 +17,9 @@ def clinical_safety_nav_visible(context) -> bool:
 def rating_badge(rating):
     """A risk rating as a number and a word, so that colour is never the only signal."""
     return {"rating": rating, "name": RATING_NAMES.get(rating, "")}
+
+
+@register.inclusion_tag("clinical_safety/documents/rating.html")
+def print_rating(rating, severity="", likelihood=""):
+    """A rating in a PDF, with the severity and likelihood it was looked up from."""
+    return {"rating": rating, "name": RATING_NAMES.get(rating, ""), "severity": severity, "likelihood": likelihood}

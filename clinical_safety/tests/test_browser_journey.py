@@ -1,5 +1,8 @@
 """The issue's journey in headless Chromium: the CSO adds a hazard, scores it, adds a control, issues
-the log and submits a safety case; governance approves it; a later hazard edit puts it out of date."""
+the log and submits a safety case; governance approves it and downloads it as PDF; a later hazard edit
+puts it out of date."""
+
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +76,11 @@ def test_cso_to_governance_journey(fast_passwords, live_server, new_page, epma, 
     reviewer.get_by_text("The safety case is approved.").wait_for()
     report = SafetyCaseReport.objects.get()
     assert report.status == SafetyCaseStatus.APPROVED and report.decided_by == riverside_governance
+
+    with reviewer.expect_download() as download:
+        reviewer.get_by_role("link", name="Download as PDF").click()
+    assert download.value.suggested_filename.endswith("-approved.pdf")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
     page.get_by_role("link", name="MedChart EPMA").click()
     page.get_by_role("link", name="H-001 Allergy status not displayed on the prescribing screen").click()
