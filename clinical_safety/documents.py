@@ -19,6 +19,7 @@ from .risk import MATRIX, RATING_MEANINGS, RATING_NAMES, Likelihood, Severity
 from .selectors import hazard_log_snapshot, safety_argument_from
 
 PRINT_STYLESHEET = "css/clinical_safety_print.css"
+logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; one PDF would fill the log with a dozen lines.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -89,9 +90,20 @@ def _url_fetcher():
     return StaticFilesOnly(allowed_protocols=("file", "data"))
 
 
+class PdfUnavailable(Exception):
+    """The server cannot render PDFs; the message says why, for the person who asked."""
+
+
 def pdf_from_template(template_name: str, context: dict) -> bytes:
     """Render a Django template to an A4 PDF with the print stylesheet read from disk."""
-    from weasyprint import CSS, HTML
+    try:
+        from weasyprint import CSS, HTML
+    except OSError as error:  # WeasyPrint is installed but the Pango library it loads is not
+        logger.error("PDF rendering unavailable: %s", error)
+        raise PdfUnavailable(
+            "PDF download is not available on this server: the Pango text layout library is missing. "
+            "The JSON and spreadsheet downloads still work; ask your administrator to install Pango."
+        ) from error
 
     fetcher = _url_fetcher()
     static_root = _static_roots()[0]

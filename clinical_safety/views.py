@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -146,7 +147,13 @@ def hazard_log_export(request, pk, file_format):
     return response
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+def _pdf_response(request, render, filename: str, back) -> HttpResponse:
+    """The PDF as a download, or back to its page with the reason when this server cannot render PDFs."""
+    try:
+        content = render()
+    except documents.PdfUnavailable as error:
+        messages.error(request, str(error))
+        return redirect(back)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -309,8 +316,10 @@ def hazard_log_version_json(request, pk):
 def hazard_log_version_pdf(request, pk):
     version = get_object_or_404(selectors.hazard_log_versions_visible_to(request.user), pk=pk)
     return _pdf_response(
-        documents.hazard_log_version_pdf(version),
+        request,
+        lambda: documents.hazard_log_version_pdf(version),
         f"hazard-log-{slugify(version.system.name)}-v{version.number}.pdf",
+        back=reverse("clinical_safety:hazard_log_version_detail", args=[version.pk]),
     )
 
 
@@ -389,8 +398,10 @@ def safety_case_detail(request, pk):
 def safety_case_pdf(request, pk):
     report = _safety_case(request, pk)
     return _pdf_response(
-        documents.safety_case_pdf(report),
+        request,
+        lambda: documents.safety_case_pdf(report),
         f"clinical-safety-case-report-{slugify(report.system.name)}-{report.pk}-{report.status}.pdf",
+        back=reverse("clinical_safety:safety_case_detail", args=[report.pk]),
     )
 
 

@@ -172,3 +172,24 @@ def test_the_spreadsheets_defuse_formulas_typed_into_a_hazard(client, epma, cso)
     assert cell.data_type == "s" and cell.value.startswith("'=")
     csv_body = client.get(reverse("clinical_safety:hazard_log_csv", args=[epma.pk])).content.decode()
     assert "H-001,'=HYPERLINK" in csv_body.replace('"', "")
+
+
+def test_a_server_without_pango_says_so_instead_of_failing(client, draft_case, cso, monkeypatch):
+    """WeasyPrint raises OSError on import where the Pango library is missing (a bare laptop)."""
+    import sys
+    import types
+
+    broken = types.ModuleType("weasyprint")
+
+    def missing_library(name):
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    broken.__getattr__ = missing_library
+    monkeypatch.setitem(sys.modules, "weasyprint", broken)
+    client.force_login(cso)
+    detail = reverse("clinical_safety:safety_case_detail", args=[draft_case.pk])
+
+    response = client.get(reverse("clinical_safety:safety_case_pdf", args=[draft_case.pk]), follow=True)
+
+    assert response.redirect_chain == [(detail, 302)]
+    assert "PDF download is not available on this server" in response.content.decode()
