@@ -73,6 +73,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             sign_ins.append((email, f"{Role(role).label}, {organisation.name}"))
         _seed_national(registry_admin, password)
         _seed_hillside_handover(password)
+        _seed_communications(registry_admin)
     return sign_ins
 
 
@@ -148,3 +149,36 @@ def _seed_hillside_handover(password: str) -> None:
         actor=outgoing, item=handover.items.get(code="tell_director"), done=True,
         evidence="Told the Medication Safety Committee at its November meeting (minutes item 4).",
     )
+
+
+def _seed_communications(registry_admin) -> None:
+    """A monthly Medication Safety Update to everyone, and an alert needing action in the Midlands
+    that Hillside has received and Riverside has not yet answered. Made once, found by title."""
+    from .models import CommunicationRecipient, NationalCommunication
+    from .services import communication_acknowledge, communication_create, communication_send
+
+    if NationalCommunication.objects.filter(title__startswith="Medication Safety Update:").exists():
+        return
+    today = timezone.localdate()
+    update = communication_create(
+        actor=registry_admin, kind=NationalCommunication.Kind.SAFETY_UPDATE,
+        title=f"Medication Safety Update: {today:%B %Y}",
+        body="This month: look-alike sound-alike insulin names; learning from omitted time-critical medicines; "
+             "the next national MSO webinar is on the second Tuesday of the month.",
+    )
+    communication_send(actor=registry_admin, communication=update)
+    alert = communication_create(
+        actor=registry_admin, kind=NationalCommunication.Kind.ACTION_REQUIRED,
+        title="Oral methotrexate: confirm weekly dosing is enforced in e-prescribing",
+        body="Confirm that your electronic prescribing system defaults oral methotrexate to a once-weekly dose, "
+             "and that a second check is in place for any daily prescription. Mark the action complete with what you found.",
+        action_required_by=today + timedelta(days=14), region=Region.MIDLANDS,
+    )
+    communication_send(actor=registry_admin, communication=alert)
+    hillside = Organisation.objects.get(ods_code="R9H")
+    hillside_mso = RoleAssignment.objects.current().filter(organisation=hillside, role=Role.MSO).first()
+    if hillside_mso:
+        communication_acknowledge(
+            actor=hillside_mso.user, recipient=alert.recipients.get(organisation=hillside),
+            state=CommunicationRecipient.State.RECEIVED,
+        )

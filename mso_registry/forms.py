@@ -6,9 +6,12 @@ from django.utils import timezone
 
 from .models import (
     ClinicalSafetyTraining,
+    CommunicationRecipient,
+    NationalCommunication,
     Organisation,
     OrganisationType,
     ProfessionalDetails,
+    Region,
     Role,
     RoleAssignment,
 )
@@ -140,3 +143,53 @@ class ImportForm(forms.Form):
         label="CSV file",
         help_text="Columns: ods_code, name, organisation_type, region, icb_ods_code, generic_mso_email. UTF-8, up to 2 MB.",
     )
+
+
+# --- national communications ---------------------------------------------------------------------
+
+
+class CommunicationForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What is it?", choices=NationalCommunication.Kind.choices, widget=forms.RadioSelect,
+        initial=NationalCommunication.Kind.SAFETY_UPDATE,
+    )
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}), max_length=20000)
+    action_required_by = forms.DateField(
+        label="Action required by", required=False, widget=DATE_INPUT,
+        help_text="For an alert needing action: reminders go out after this date, then the board director is told.",
+    )
+    region = forms.ChoiceField(label="NHS England region", choices=[("", "Every region")] + Region.choices, required=False)
+    organisation_type = forms.ChoiceField(
+        label="Organisation type", choices=[("", "Every type")] + OrganisationType.choices, required=False
+    )
+    icb = forms.ModelChoiceField(
+        label="ICB", queryset=Organisation.objects.none(), required=False, empty_label="Every ICB",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["icb"].queryset = Organisation.objects.filter(organisation_type=OrganisationType.ICB).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == NationalCommunication.Kind.ACTION_REQUIRED:
+            deadline = data.get("action_required_by")
+            if deadline is None:
+                self.add_error("action_required_by", "An alert needing action needs the date by which to act.")
+            elif deadline < timezone.localdate():
+                self.add_error("action_required_by", "The date to act by is in the past.")
+        return data
+
+
+class CommunicationAcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="What was done", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False,
+        help_text="Needed when you mark the action complete.",
+    )
+
+
+class CommunicationTrackingFilter(forms.Form):
+    state = forms.ChoiceField(label="State", choices=[("", "Any state")] + CommunicationRecipient.State.choices, required=False)
+    region = forms.ChoiceField(label="Region", choices=[("", "Any region")] + Region.choices, required=False)
+    q = forms.CharField(label="Name or ODS code", required=False, max_length=100)

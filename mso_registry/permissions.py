@@ -68,3 +68,16 @@ def can_view_handover(user, handover) -> bool:
 
 def is_mso_team(user, organisation: Organisation) -> bool:
     return holds_role(user, organisation, MSO_TEAM_ROLES)
+
+
+# --- national communications ---------------------------------------------------------------------
+
+
+def can_send_communications(user) -> bool:
+    """Only the national registry administrator writes to every MSO."""
+    return is_registry_admin(user)
+
+
+def can_acknowledge_communication(user, recipient) -> bool:
+    """The organisation's MSO or deputy answers for it; the safety team and the director only read."""
+    return holds_role(user, recipient.organisation, {Role.MSO, Role.DEPUTY_MSO})

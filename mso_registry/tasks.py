@@ -11,3 +11,11 @@ def send_registry_reminders() -> dict:
         "vacancies": reminders.vacancy_alerts(),
         "confirmations": reminders.record_confirmation_reminders(),
     }
+
+
+@shared_task
+def send_communication_reminders() -> dict:
+    """Hourly: national communications past their deadline: reminder, then the board director (each once)."""
+    from .services.communications import communication_reminders_send
+
+    return communication_reminders_send()

@@ -3,17 +3,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of, history_of_organisation
 from config.domain import DomainError
+from config.spreadsheets import dataset_download, formula_safe
 
 from . import permissions, selectors, services
 from .filters import DirectoryFilter
 from .forms import (
+    CommunicationAcknowledgeForm,
+    CommunicationForm,
+    CommunicationTrackingFilter,
     HandoverItemForm,
     HandoverStartForm,
     ImportForm,
@@ -24,7 +28,15 @@ from .forms import (
     RoleAssignForm,
     TrainingForm,
 )
-from .models import ChangeOfDetailsRequest, HandoverItem, ProfessionalDetails, RoleAssignment
+from .models import (
+    ACKNOWLEDGEMENT_TRANSITIONS,
+    ChangeOfDetailsRequest,
+    CommunicationRecipient,
+    HandoverItem,
+    NationalCommunication,
+    ProfessionalDetails,
+    RoleAssignment,
+)
 
 User = get_user_model()
 
@@ -71,25 +83,10 @@ def directory_export(request, file_format):
     import tablib
 
     _registry_admin_only(request)
-    if file_format not in ("csv", "xlsx"):
-        raise Http404("The list downloads as .csv or .xlsx.")
     directory = DirectoryFilter(request.GET, queryset=selectors.organisations_with_current_mso().order_by("name"))
-    rows = [
-        # A value starting with = + - @ would run as a formula in a spreadsheet.
-        ["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
-        for row in selectors.directory_table(selectors.directory_rows(directory.qs))
-    ]
-    dataset = tablib.Dataset(*rows,
-                             headers=selectors.DIRECTORY_COLUMNS, title="National MSO list")
-    stamp = timezone.localdate().isoformat()
-    if file_format == "xlsx":
-        response = HttpResponse(
-            dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="national-mso-list-{stamp}.{file_format}"'
-    return response
+    rows = [formula_safe(row) for row in selectors.directory_table(selectors.directory_rows(directory.qs))]
+    dataset = tablib.Dataset(*rows, headers=selectors.DIRECTORY_COLUMNS, title="National MSO list")
+    return dataset_download(dataset, name="national-mso-list", file_format=file_format)
 
 
 @login_required
@@ -271,6 +268,18 @@ def change_request_list(request):
     )
 
 
+def _reason(request) -> str:
+    """The reason typed in a one-field form, checked as a form field is (no NUL characters, 2,000
+    characters at most); an empty one is left to the service, which says why it is needed."""
+    reason = request.POST.get("reason", "")
+    if not reason.strip():
+        return reason
+    form = ReasonForm({"reason": reason})
+    if not form.is_valid():
+        raise DomainError(f"The reason: {' '.join(form.errors['reason'])}")
+    return form.cleaned_data["reason"]
+
+
 @login_required
 @require_POST
 def change_request_decide(request, pk, decision):
@@ -283,7 +292,7 @@ def change_request_decide(request, pk, decision):
             services.change_request_accept(actor=request.user, request=change)
             messages.success(request, f"Accepted: the national list now shows {change.value_after or 'a vacancy'}.")
         else:
-            services.change_request_query(actor=request.user, request=change, note=request.POST.get("reason", ""))
+            services.change_request_query(actor=request.user, request=change, note=_reason(request))
             messages.success(request, f"Your query has been sent to {change.organisation.name}.")
     except DomainError as error:
         messages.error(request, str(error))
@@ -392,8 +401,121 @@ def handover_transition(request, pk, action):
             services.handover_complete(actor=request.user, handover=handover)
             messages.success(request, f"Handover complete: {handover.successor} is now the MSO.")
         else:
-            services.handover_cancel(actor=request.user, handover=handover, reason=request.POST.get("reason", ""))
+            services.handover_cancel(actor=request.user, handover=handover, reason=_reason(request))
             messages.success(request, "The handover is cancelled; the outgoing MSO stays in post.")
     except DomainError as error:
         messages.error(request, str(error))
     return redirect(handover_url(handover.pk))
+
+
+# --- national communications ------------------------------------------------------------------------
+
+
+@login_required
+def communication_list(request):
+    """The administrator: every communication with its acknowledgement counts. An MSO team (or a
+    board director): the communications their organisations received, with where each stands."""
+    if permissions.is_registry_admin(request.user):
+        page = Paginator(selectors.communications_for_registry(), 25).get_page(request.GET.get("page"))
+        return render(request, "mso_registry/communications/communication_list.html", {"page": page, "is_admin": True})
+    copies = selectors.communication_recipients_visible_to(request.user).order_by("-communication__sent_at", "organisation__name")
+    page = Paginator(copies, 25).get_page(request.GET.get("page"))
+    return render(request, "mso_registry/communications/communication_list.html", {"page": page, "is_admin": False})
+
+
+@login_required
+def communication_create(request):
+    if not permissions.can_send_communications(request.user):
+        raise PermissionDenied("Only the national registry administrator writes national communications.")
+    form = CommunicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            communication = services.communication_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Draft saved. Check the recipients, then send it.")
+            return redirect("mso_registry:communication_detail", pk=communication.pk)
+    return render(request, "mso_registry/communications/communication_form.html", {"form": form})
+
+
+@login_required
+def communication_detail(request, pk):
+    """The administrator: a draft's recipients before sending, then the tracking of who has acknowledged.
+    An MSO team: the message and their organisation's response."""
+    communication = get_object_or_404(selectors.communications_visible_to(request.user), pk=pk)
+    context = {"communication": communication, "audience": selectors.audience_description(communication.audience)}
+    if permissions.is_registry_admin(request.user):
+        if communication.status == NationalCommunication.Status.DRAFT:
+            context["preview"] = selectors.communication_audience_summary(communication.audience)
+        else:
+            tracking = CommunicationTrackingFilter(request.GET or None)
+            filters = tracking.cleaned_data if tracking.is_valid() else {}
+            rows = selectors.communication_tracking(communication, **filters)
+            query = request.GET.copy()
+            query.pop("page", None)
+            context.update({
+                "tracking": tracking,
+                "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+                "counts": selectors.communication_counts(communication),
+                "query": query.urlencode(),
+            })
+        return render(request, "mso_registry/communications/communication_detail.html", context)
+    copies = selectors.communication_copies_for(request.user, communication)
+    for copy in copies:
+        copy.can_acknowledge = permissions.can_acknowledge_communication(request.user, copy)
+        copy.moves = ACKNOWLEDGEMENT_TRANSITIONS[copy.state]
+    context.update({"copies": copies, "form": CommunicationAcknowledgeForm(), "State": CommunicationRecipient.State})
+    return render(request, "mso_registry/communications/communication_detail.html", context)
+
+
+@login_required
+@require_POST
+def communication_send(request, pk):
+    if not permissions.can_send_communications(request.user):
+        raise PermissionDenied("Only the national registry administrator sends national communications.")
+    communication = get_object_or_404(selectors.communications_visible_to(request.user), pk=pk)
+    try:
+        sent_to = services.communication_send(actor=request.user, communication=communication)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Sent to {sent_to} organisations. The emails are going out now, in batches.")
+    return redirect("mso_registry:communication_detail", pk=communication.pk)
+
+
+@login_required
+def communication_export(request, pk, file_format):
+    """The tracking of one communication, filtered as on the page, as CSV or XLSX."""
+    import tablib
+
+    if not permissions.is_registry_admin(request.user):
+        raise PermissionDenied("Only the national registry administrator downloads the tracking.")
+    communication = get_object_or_404(selectors.communications_visible_to(request.user), pk=pk)
+    tracking = CommunicationTrackingFilter(request.GET or None)
+    filters = tracking.cleaned_data if tracking.is_valid() else {}
+    rows = selectors.communication_tracking_table(selectors.communication_tracking(communication, **filters))
+    dataset = tablib.Dataset(*map(formula_safe, rows), headers=selectors.TRACKING_COLUMNS, title="Acknowledgements")
+    return dataset_download(dataset, name=f"communication-{communication.pk}-acknowledgements", file_format=file_format)
+
+
+@login_required
+@require_POST
+def communication_acknowledge(request, pk, state):
+    """The MSO or deputy marks their organisation's copy received, or the action complete."""
+    if state not in (CommunicationRecipient.State.RECEIVED, CommunicationRecipient.State.COMPLETED):
+        raise Http404
+    # Only the copies of the user's own organisations: the administrator reads every copy but answers for none.
+    copy = get_object_or_404(selectors.communication_copies_of_my_organisations(request.user), pk=pk)
+    form = CommunicationAcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
+        return redirect("mso_registry:communication_detail", pk=copy.communication_id)
+    try:
+        services.communication_acknowledge(actor=request.user, recipient=copy, state=state, note=form.cleaned_data["note"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        done = "marked received" if state == CommunicationRecipient.State.RECEIVED else "marked action complete"
+        messages.success(request, f"{copy.organisation.name}: {done}.")
+    return redirect("mso_registry:communication_detail", pk=copy.communication_id)

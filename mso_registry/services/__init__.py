@@ -22,3 +22,9 @@ from .records import (  # noqa: F401
     role_end,
 )
 from .directory import IMPORT_COLUMNS, organisations_import  # noqa: F401
+from .communications import (  # noqa: F401
+    communication_acknowledge,
+    communication_create,
+    communication_reminders_send,
+    communication_send,
+)

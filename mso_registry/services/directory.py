@@ -45,7 +45,16 @@ def _read_csv(data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DomainError("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from error
-    reader = csv.DictReader(io.StringIO(text))
+    if "\x00" in text:
+        raise DomainError("The file contains NUL characters, so it is not a CSV file. Save it from your spreadsheet as “CSV UTF-8”.")
+    try:
+        return _csv_rows(text)
+    except csv.Error as error:  # e.g. a stray carriage return inside a field
+        raise DomainError(f"The file cannot be read as CSV ({error}). Save it from your spreadsheet as “CSV UTF-8”.") from error
+
+
+def _csv_rows(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in IMPORT_COLUMNS if c not in headers and c not in ("icb_ods_code", "generic_mso_email")]
     if missing:
