@@ -45,6 +45,17 @@ stack: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start
 
+# National-scale measurement (README, "Performance"): loads 2,000,000 incidents into
+# BENCH_DATABASE_URL (default: a dedicated medsafety_bench database) once, serves them with
+# gunicorn as `make stack` does and drives each key page with locust.
+$(VENV)/.installed-bench: requirements.txt requirements-bench.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	@mkdir -p var/bench
+	$(PY) scripts/bench/run.py
+
 check: $(VENV)/.installed
 	$(PY) manage.py check
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.spreadsheets import formula_safe
+
 from .models import HazardLogVersion, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
 from .risk import MATRIX, RATING_MEANINGS, RATING_NAMES, Likelihood, Severity
 from .selectors import hazard_log_snapshot, safety_argument_from
@@ -32,11 +34,6 @@ HAZARD_LOG_COLUMNS = [
 ]
 
 
-def _defused(value):
-    # A cell starting with = + - @ would run as a formula when the file is opened in a spreadsheet.
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-
 def hazard_log_rows(snapshot: dict) -> list[list]:
     """One row per hazard in HAZARD_LOG_COLUMNS order, for both the CSV and the XLSX."""
     rows = []
@@ -50,7 +47,7 @@ def hazard_log_rows(snapshot: dict) -> list[list]:
             controls, h["residual_severity_label"], h["residual_likelihood_label"], h["residual_rating"],
             h["residual_justification"], h["status_label"], h["owner"], h["actions"], h["review_date"] or "",
         ]
-        rows.append([_defused(value) for value in row])
+        rows.append(formula_safe(row))
     return rows
 
 

@@ -139,6 +139,47 @@ def hazard_log_changed_since(version: HazardLogVersion) -> bool:
     return hazard_log_hash(version.system) != version.content_hash
 
 
+# Bump when hazard_log_snapshot changes shape, so that no cached hash of the old shape is reused.
+SNAPSHOT_FORMAT = 1
+_SNAPSHOT_INPUTS = [f.attname for f in Hazard._meta.concrete_fields if f.attname not in ("created_at",)]
+_CONTROL_INPUTS = ["pk", "hazard_id", "control_type", "description", "verification", "verified_on"]
+
+
+def hazard_log_live_hash(system: HealthITSystem) -> str:
+    """The content hash of the live log, as hazard_log_snapshot would give it, without building
+    the snapshot when nothing has changed: the raw columns the snapshot is made from are read as
+    plain tuples (fast), hashed, and the snapshot's hash is cached under that. Any change to a
+    hazard, a control, the system, its organisation or an owner's name changes the key."""
+    from django.core.cache import cache
+
+    from users.models import User
+
+    hazards = list(system.hazards.order_by("number").values_list(*_SNAPSHOT_INPUTS))
+    controls = list(HazardControl.objects.filter(hazard__system=system).order_by("pk").values_list(*_CONTROL_INPUTS))
+    owner_ids = {row[_SNAPSHOT_INPUTS.index("owner_id")] for row in hazards} - {None}
+    owners = list(User.objects.filter(pk__in=owner_ids).order_by("pk").values_list("pk", "full_name", "email"))
+    organisation = system.organisation
+    inputs = [SNAPSHOT_FORMAT, system.name, system.manufacturer, system.version, system.standard,
+              organisation.name, organisation.ods_code, hazards, controls, owners]
+    key = "hazard-log-hash:" + content_hash(inputs)
+    found = cache.get(key)
+    if found is None:
+        found = hazard_log_hash(system)
+        cache.set(key, found, 3600)
+    return found
+
+
+def hazard_heat_map_rows(system: HealthITSystem) -> list:
+    """What the heat maps need of every hazard, as light rows rather than model instances."""
+    from types import SimpleNamespace
+
+    fields = ["number", "initial_severity", "initial_likelihood", "residual_severity", "residual_likelihood"]
+    return [
+        SimpleNamespace(reference=f"H-{number:03d}", **dict(zip(fields[1:], scores, strict=True)))
+        for number, *scores in system.hazards.order_by("number").values_list(*fields)
+    ]
+
+
 def signer_registration(user) -> str:
     """e.g. "GPhC 2071234"; empty when no registration is on record."""
     details = ProfessionalDetails.objects.filter(user=user).first()

@@ -1,6 +1,9 @@
 """Every change to clinical safety records. Each function runs in one transaction with its audit
 record and its notifications; permission is checked here as well as in the view."""
 
+import json
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -478,6 +481,43 @@ def _safety_cases_mark_out_of_date(*, system: HealthITSystem, actor, reason: str
 EXPORT_FORMAT = "medsafety-hub/hazard-log/1"
 
 
+IMPORTED_TEXT_FIELDS = [
+    "title", "description", "causes", "effect", "clinical_impact", "existing_controls", "residual_justification", "actions",
+]  # fmt: skip
+
+
+def _import_shape_problem(log: dict) -> str:
+    """Why an imported hazard log cannot be read, or "". Its hash proves only that it was not changed
+    since it was made, not that it is well formed, so its shape and text are checked before anything is saved."""
+    system = log.get("system")
+    if not isinstance(system, dict) or not all(isinstance(system.get(k), str) for k in ("manufacturer", "name", "version")):
+        return "The file does not say which system it is for (its manufacturer, name and version)."
+    hazards = log.get("hazards")
+    if not isinstance(hazards, list) or not all(isinstance(h, dict) for h in hazards):
+        return "The file's hazards are not a list of hazards."
+    for entry in hazards:
+        if not isinstance(entry.get("reference"), str) or not entry["reference"].strip():
+            return "A hazard in the file has no reference."
+        not_text = [f for f in IMPORTED_TEXT_FIELDS if not isinstance(entry.get(f), (str, type(None)))]
+        if not_text:
+            return f"{entry['reference']} in the file: {', '.join(not_text).replace('_', ' ')} must be text."
+        controls = entry.get("controls", [])
+        if not isinstance(controls, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("type"), str) and isinstance(c.get("description"), str)
+            for c in controls
+        ):
+            return f"{entry['reference']} in the file: its controls are not in the expected shape."
+    if "\\u0000" in json.dumps(log):  # NUL characters cannot be stored (PostgreSQL refuses them)
+        return "The file contains NUL characters, so it is not a hazard log exported from MedSafety Hub."
+    return ""
+
+
+def _validation_text(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{field.replace('_', ' ')}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
 def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[Hazard]:
     """A deployer (DCB0160) takes a manufacturer's issued hazard log into its own log. Each hazard
     is added as Transferred, numbered after the local ones, with its controls and where it came from.
@@ -487,6 +527,9 @@ def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[
         raise DomainError("This is not a hazard log exported from MedSafety Hub (format medsafety-hub/hazard-log/1).")
     if content_hash(log) != document.get("content_hash"):
         raise DomainError("The file's content does not match its content hash: it was changed after it was issued.")
+    problem = _import_shape_problem(log)
+    if problem:
+        raise DomainError(problem)
     with transaction.atomic():
         system = HealthITSystem.objects.select_for_update().select_related("organisation").get(pk=system.pk)
         _require_editor(actor, system)
@@ -503,14 +546,22 @@ def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[
             details = {f: entry.get(f) for f in HAZARD_INPUT_FIELDS if f not in {"owner", "status", "review_date"}}
             try:
                 _apply_hazard_details(hazard, {k: v if v is not None else "" for k, v in details.items()})
+                hazard.clean_fields(exclude={"system", "owner"})  # lengths, choices and numbers, as the form checks
             except (DomainError, ValueError, TypeError, KeyError) as error:
                 raise DomainError(f"{entry.get('reference', 'A hazard')} in the file: {error}") from error
+            except ValidationError as error:
+                raise DomainError(f"{entry['reference']} in the file: {_validation_text(error)}") from error
             hazard.save()
             for control in entry.get("controls", []):
-                HazardControl.objects.create(
+                control = HazardControl(
                     hazard=hazard, added_by=actor, control_type=control["type"], description=control["description"],
                     verification=control.get("verification") or "", verified_on=control.get("verified_on"),
                 )
+                try:
+                    control.clean_fields(exclude={"hazard", "added_by"})
+                except ValidationError as error:
+                    raise DomainError(f"{entry['reference']} in the file, a control: {_validation_text(error)}") from error
+                control.save()
             _record_score(hazard, actor)
             audit_record(
                 actor=actor, action="hazard.imported", target=hazard, organisation=system.organisation,

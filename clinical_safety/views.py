@@ -4,15 +4,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
 from config.domain import DomainError
+from config.spreadsheets import dataset_download
 from mso_registry.models import Role
 from mso_registry.selectors import cso_signing_refusals, current_roles_of, organisations_visible_to
 
@@ -108,21 +109,30 @@ def system_edit(request, pk):
     )
 
 
+HAZARDS_PER_PAGE = 50
+
+
 @login_required
 def system_detail(request, pk):
     system = _system(request, pk)
-    hazards = list(selectors.hazards_of(system))
-    versions = list(system.hazard_log_versions.select_related("signed_by"))
+    # Not the frozen snapshots: each is a whole issued log, and the list shows only who signed when.
+    versions = list(system.hazard_log_versions.select_related("signed_by").defer("snapshot"))
     latest = versions[0] if versions else None
+    # A national system's log runs to a thousand hazards and more: the table shows it a page at a
+    # time, the heat maps read light rows of every hazard, and the changed-since check a cached hash.
+    page = Paginator(selectors.hazards_of(system), HAZARDS_PER_PAGE).get_page(request.GET.get("page"))
+    scores = selectors.hazard_heat_map_rows(system)
     return render(
         request,
         "clinical_safety/system_detail.html",
         {
             "system": system,
-            "hazards": hazards,
-            "heat_maps": [heat_map(hazards, "initial"), heat_map(hazards, "residual")],
+            "hazards": page.object_list,
+            "page": page,
+            "hazard_count": len(scores),
+            "heat_maps": [heat_map(scores, "initial"), heat_map(scores, "residual")],
             "versions": versions,
-            "log_changed": latest is not None and selectors.hazard_log_changed_since(latest),
+            "log_changed": latest is not None and selectors.hazard_log_live_hash(system) != latest.content_hash,
             "safety_cases": system.safety_cases.select_related("author", "decided_by", "hazard_log_version"),
             "can_edit": permissions.can_edit_system(request.user, system),
             "history": history_of(system)[:20],
@@ -130,21 +140,12 @@ def system_detail(request, pk):
     )
 
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @login_required
 def hazard_log_export(request, pk, file_format):
     """The live hazard log as CSV or XLSX, the same rows in both."""
     system = _system(request, pk)
     dataset = documents.hazard_log_dataset(system)
-    if file_format == "xlsx":
-        response = HttpResponse(dataset.export("xlsx"), content_type=XLSX_CONTENT_TYPE)
-    else:
-        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="hazard-log-{slugify(system.name)}-{stamp}.{file_format}"'
-    return response
+    return dataset_download(dataset, name=f"hazard-log-{slugify(system.name)}", file_format=file_format)
 
 
 def _pdf_response(request, render, filename: str, back) -> HttpResponse:

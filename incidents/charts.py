@@ -64,3 +64,16 @@ def dashboard_charts(figures: dict) -> list[dict]:
             rows=[(row["name"], row["total"]) for row in figures["top_medicines"]],
         ),
     ]
+
+
+def national_charts(figures: dict) -> list[dict]:
+    return [
+        bar_chart(
+            key="per-month",
+            title="Reports per month",
+            rows=[(row["month"].strftime("%b %Y"), row["total"]) for row in figures["per_month"]],
+            value_label="Reports",
+        ),
+        bar_chart(key="region", title="NHS England region", rows=figures["by_region"]),
+        bar_chart(key="harm", title="Physical harm (as graded)", rows=figures["by_harm"]),
+    ]

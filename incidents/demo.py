@@ -80,6 +80,8 @@ def seed(*, size: int | None = None) -> int:
             continue
         made += _bulk_year(organisation, size=size, rng=random.Random(code))
     made += _stories()
+    _bulletin()
+    services.incident_summary_refresh()  # the national dashboard reads the summary
     return made
 
 
@@ -223,3 +225,26 @@ def _stories() -> int:
     )
     return 2
 
+
+
+BULLETIN_TITLE = "Learning bulletin: omitted and delayed doses"
+
+
+def _bulletin() -> None:
+    """A published learning bulletin at Riverside, built from two closed incidents, for staff to read."""
+    from .models import LearningBulletin
+
+    mso = _person("mso@riverside.example")
+    riverside = Organisation.objects.filter(ods_code="R9R").first()
+    if not (mso and riverside) or LearningBulletin.objects.filter(title=BULLETIN_TITLE).exists():
+        return
+    closed = list(
+        MedicationIncident.objects.filter(organisation=riverside, status=Status.CLOSED).exclude(learning_summary="")
+        .order_by("-closed_at")[:2]
+    )
+    bulletin = services.bulletin_create(
+        actor=mso, organisation=riverside, title=BULLETIN_TITLE, incidents=closed,
+        body="Most of last quarter's omitted doses happened when a ward ran out of stock before the drug round. "
+             "Check the stock list at the start of each shift, and ask pharmacy for a top-up before it runs out.",
+    )
+    services.bulletin_publish(actor=mso, bulletin=bulletin)

@@ -292,3 +292,39 @@ class DashboardFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class BulletinForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=None, label="Organisation", empty_label=None)
+    title = forms.CharField(max_length=200, error_messages=_required("Give the bulletin a title."))
+    body = forms.CharField(
+        label="What we learned", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000,
+        help_text="Write for everyone who works here. Do not name patients or the people who reported.",
+        error_messages=_required("Write what was learned."),
+    )
+    incidents = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Built from these closed incidents",
+        error_messages={"invalid_choice": "Choose from the closed incidents listed: one you chose is not among them "
+                        "(it may have been reopened since the page was loaded)."},
+        help_text="The 100 most recently closed. Each is shown by its stage, what went wrong, medicines, harm and "
+        "learning only: never the reporter, the NHS number or the description.",
+    )
+
+    def __init__(self, *args, organisations, incidents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["incidents"].queryset = incidents
+        self.fields["incidents"].label_from_instance = lambda i: (
+            f"{i.reference} · {i.get_stage_display()} · {i.get_physical_harm_display()} · closed "
+            f"{i.closed_at:%-d %b %Y}" if i.closed_at else f"{i.reference} · {i.get_stage_display()}"
+        )
+        if len(organisations) == 1:
+            self.fields["organisation"].widget = forms.HiddenInput()
+            self.fields["organisation"].initial = organisations[0].pk
+
+    def clean(self):
+        data = super().clean()
+        organisation, chosen = data.get("organisation"), data.get("incidents") or []
+        if organisation and any(i.organisation_id != organisation.pk for i in chosen):
+            self.add_error("incidents", "Choose incidents of the organisation the bulletin is for.")
+        return data

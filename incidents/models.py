@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from mso_registry.models import MSO_TEAM_ROLES, Role
+from mso_registry.models import MSO_TEAM_ROLES, Region, Role
 
 
 class Stage(models.TextChoices):
@@ -202,10 +202,23 @@ class MedicationIncident(models.Model):
             ),
         ]
         indexes = [
-            # The review queue: an organisation's incidents, newest first, optionally by status.
-            models.Index(fields=["organisation", "-submitted_at"], name="incident_org_submitted"),
-            models.Index(fields=["organisation", "status", "-submitted_at"], name="incident_org_status_submitted"),
-            models.Index(fields=["organisation", "physical_harm", "-submitted_at"], name="incident_org_harm_submitted"),
+            # The review queue: an organisation's incidents, newest first, optionally by status. The
+            # included columns let the trust dashboard aggregate a period from the index alone
+            # (an index-only scan), not from one heap page per incident.
+            models.Index(
+                fields=["organisation", "-submitted_at"], name="incident_org_submitted_cover",
+                include=["id", "physical_harm", "stage", "status", "high_alert", "never_event", "department",
+                         "review_started_at"],
+            ),
+            # Filtered by status or harm: the queue's count of matches reads the index alone.
+            models.Index(
+                fields=["organisation", "status", "-submitted_at"], name="incident_org_status_cover",
+                include=["id", "physical_harm", "stage", "high_alert", "red_flag"],
+            ),
+            models.Index(
+                fields=["organisation", "physical_harm", "-submitted_at"], name="incident_org_harm_cover",
+                include=["id", "status", "stage", "high_alert", "red_flag"],
+            ),
             models.Index(fields=["reporter", "-submitted_at"], name="incident_reporter_submitted"),
         ]
 
@@ -237,7 +250,11 @@ class IncidentMedicine(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["name"], name="incident_medicine_name")]
+        indexes = [
+            models.Index(fields=["name"], name="incident_medicine_name"),
+            # The dashboard's top medicines read a period's medicines from this index alone.
+            models.Index(fields=["incident"], include=["name", "high_alert"], name="incident_medicine_cover"),
+        ]
 
     def __str__(self):
         return self.name
@@ -267,7 +284,12 @@ class IncidentAction(models.Model):
 
     class Meta:
         ordering = ["due_date", "pk"]
-        indexes = [models.Index(fields=["done_at", "due_date"], name="incident_action_open_due")]
+        indexes = [
+            models.Index(fields=["done_at", "due_date"], name="incident_action_open_due"),
+            # Open actions are few: the dashboard and the queue count them per incident from this.
+            models.Index(fields=["incident"], include=["due_date"], condition=Q(done_at__isnull=True),
+                         name="incident_action_open"),
+        ]
 
     def __str__(self):
         return f"Action for {self.incident}: {self.description[:40]}"
@@ -324,3 +346,73 @@ class Escalation(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.acknowledged_at is None and self.acknowledge_by < timezone.localdate()
+
+
+class NationalIncidentSummary(models.Model):
+    """Incidents per month, NHS England region and graded physical harm over every organisation.
+    Rebuilt by `incident_summary_refresh` (hourly on beat), so that the national dashboard reads a few
+    thousand rows instead of aggregating millions of incidents on every request."""
+
+    month = models.DateField(help_text="First day of the month the incidents were reported in (UK time).")
+    region = models.CharField(max_length=30, choices=Region.choices)
+    physical_harm = models.CharField(max_length=10, choices=PhysicalHarm.choices)
+    incidents = models.PositiveIntegerField()
+    high_alert = models.PositiveIntegerField()
+    red_flag = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "region", "physical_harm"]
+        verbose_name_plural = "national incident summaries"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "region", "physical_harm"], name="one_summary_row_per_cell"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%b %Y} {self.region} {self.physical_harm}: {self.incidents}"
+
+
+# --- Local learning bulletins ---------------------------------------------------------------------
+
+
+class LearningBulletin(models.Model):
+    """What an organisation learned from its medication incidents, written by the MSO team and
+    published to everyone who works there. Incidents appear without reporter or patient details."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    organisation = models.ForeignKey("mso_registry.Organisation", on_delete=models.PROTECT, related_name="bulletins")
+    title = models.CharField(max_length=200)
+    body = models.TextField("what we learned")
+    incidents = models.ManyToManyField(MedicationIncident, blank=True, related_name="bulletins")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        indexes = [models.Index(fields=["organisation", "status", "-published_at"], name="bulletin_org_published")]
+
+    def __str__(self):
+        return self.title
+
+
+BULLETIN_TRANSITIONS = {
+    LearningBulletin.Status.DRAFT: {LearningBulletin.Status.PUBLISHED},
+    LearningBulletin.Status.PUBLISHED: set(),
+}
+
+
+class BulletinRead(models.Model):
+    """A person opened a published bulletin: one row per person, however often they open it."""
+
+    bulletin = models.ForeignKey(LearningBulletin, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulletin_reads")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bulletin", "user"], name="one_read_per_person_per_bulletin")]

@@ -55,3 +55,29 @@ def director_organisation_ids(user) -> set[int]:
 
 def dashboard_organisation_ids(user) -> set[int]:
     return review_organisation_ids(user) | director_organisation_ids(user)
+
+
+# --- learning bulletins ---------------------------------------------------------------------------
+
+
+def can_write_bulletin(user, organisation) -> bool:
+    """The organisation's MSO team writes and publishes its learning bulletins."""
+    return holds_role(user, organisation, MSO_TEAM_ROLES)
+
+
+def can_publish_bulletin(user, bulletin) -> bool:
+    return can_write_bulletin(user, bulletin.organisation)
+
+
+def can_see_read_counts(user, bulletin) -> bool:
+    return can_write_bulletin(user, bulletin.organisation)
+
+
+def bulletin_reader_organisation_ids(user) -> set[int]:
+    """Everyone who works for an organisation reads its published bulletins."""
+    return {a.organisation_id for a in current_roles_of(user) if a.role in REPORTING_ROLES and a.organisation_id}
+
+
+def bulletin_writer_organisations(user) -> list:
+    organisations = {a.organisation_id: a.organisation for a in current_roles_of(user) if a.role in MSO_TEAM_ROLES and a.organisation_id}
+    return sorted(organisations.values(), key=lambda o: o.name)

@@ -18,9 +18,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mso_registry.models import RoleAssignment
@@ -34,10 +36,6 @@ from .models import (
     MedicationIncident,
     Status,
 )
-
-
-def _open_escalation():
-    return Escalation.objects.filter(incident=OuterRef("pk"), acknowledged_at__isnull=True)
 
 
 def incidents_visible_to(user) -> QuerySet[MedicationIncident]:
@@ -66,15 +64,26 @@ def incident_for_page(user, reference: str) -> QuerySet[MedicationIncident]:
 def review_queue(user) -> QuerySet[MedicationIncident]:
     """The incidents the user reviews, with what the queue shows; sorted and filtered by the FilterSet."""
     harm_rank = Case(*(When(physical_harm=k, then=Value(v)) for k, v in HARM_RANK.items()), output_field=IntegerField())
+    # A subquery per shown row, not a JOIN ... GROUP BY over every incident: with the grouping the
+    # database had to aggregate the whole queue before it could take the first 25 by the index.
+    open_actions = (
+        IncidentAction.objects.filter(incident=OuterRef("pk"), done_at__isnull=True)
+        .order_by().values("incident").annotate(n=Count("pk")).values("n")
+    )
     return (
         MedicationIncident.objects.filter(organisation_id__in=permissions.review_organisation_ids(user))
         .select_related("organisation")
         .annotate(
             harm_rank=harm_rank,
-            open_escalation=Exists(_open_escalation()),
-            open_actions=Count("actions", filter=Q(actions__done_at__isnull=True)),
+            open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
         )
-        .prefetch_related("medicines")
+        # Open escalations by a second query on the page's ids: as an EXISTS column, PostgreSQL
+        # hashed every open escalation in the country before returning the first 25 rows.
+        .prefetch_related(
+            "medicines",
+            Prefetch("escalations", queryset=Escalation.objects.filter(acknowledged_at__isnull=True),
+                     to_attr="open_escalations"),
+        )
         .order_by("-submitted_at", "-pk")
     )
 
@@ -153,21 +162,29 @@ def dashboard_organisations(user):
     return Organisation.objects.filter(pk__in=permissions.dashboard_organisation_ids(user)).order_by("name")
 
 
+def dashboard_default_start() -> date:
+    """The dashboard's period unless the reader picks one: the current month and the eleven before.
+    Ten years of a big trust's incidents aggregated on every view would be slow and unreadable."""
+    first = timezone.localdate().replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
 def dashboard(*, organisation, date_from: date | None = None, date_to: date | None = None, department: str = "") -> dict:
     """Every figure the trust dashboard shows, each one aggregate query in the database."""
     from django.db.models.functions import TruncMonth
 
     from .models import IncidentErrorType, IncidentMedicine
 
-    incidents = MedicationIncident.objects.filter(organisation=organisation)
+    period = MedicationIncident.objects.filter(organisation=organisation)
     if date_from:
-        incidents = incidents.filter(submitted_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
+        period = period.filter(submitted_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
     if date_to:
-        incidents = incidents.filter(
+        period = period.filter(
             submitted_at__lt=timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
         )
-    if department:
-        incidents = incidents.filter(department__iexact=department)
+    incidents = period.filter(department__iexact=department) if department else period
     today = timezone.localdate()
 
     totals = incidents.aggregate(
@@ -189,17 +206,18 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
     by_stage = list(incidents.values("stage").annotate(total=Count("pk")).order_by("-total"))
     by_harm = list(incidents.values("physical_harm").annotate(total=Count("pk")))
     by_error = list(
+        # COUNT(*), not of the id: the (incident, error_type) unique index then answers alone.
         IncidentErrorType.objects.filter(incident__in=incidents)
-        .values("error_type").annotate(total=Count("pk")).order_by("-total")[:10]
+        .values("error_type").annotate(total=Count("*")).order_by("-total")[:10]
     )
     top_medicines = list(
         IncidentMedicine.objects.filter(incident__in=incidents)
-        .values("name").annotate(total=Count("pk"), high_alert=Count("pk", filter=Q(high_alert=True)))
+        .values("name").annotate(total=Count("*"), high_alert=Count("high_alert", filter=Q(high_alert=True)))
         .order_by("-total", "name")[:10]
     )
-    actions = IncidentAction.objects.filter(incident__in=incidents).aggregate(
-        open=Count("pk", filter=Q(done_at__isnull=True)),
-        overdue=Count("pk", filter=Q(done_at__isnull=True, due_date__lt=today)),
+    # Open actions only, so that the partial index of open actions serves it.
+    actions = IncidentAction.objects.filter(incident__in=incidents, done_at__isnull=True).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)),
     )
     to_review = incidents.filter(review_started_at__isnull=False).aggregate(
         reviewed=Count("pk"),
@@ -216,8 +234,140 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
         "actions": actions,
         "mean_days_to_review": mean_days_to_review,
         "reviewed_count": to_review["reviewed"],
-        "departments": list(
-            MedicationIncident.objects.filter(organisation=organisation)
-            .values_list("department", flat=True).distinct().order_by("department")[:200]
-        ),
+        # The period's departments, not ten years of them: the list only suggests what to type.
+        "departments": list(period.values_list("department", flat=True).distinct().order_by("department")[:200]),
+    }
+
+
+# --- learning bulletins ---------------------------------------------------------------------------
+
+
+def bulletins_visible_to(user):
+    """Published bulletins of the organisations the user works for, and drafts of those whose MSO
+    team they are on. Another organisation's bulletin is not found."""
+    from .models import LearningBulletin
+
+    if not user.is_authenticated:
+        return LearningBulletin.objects.none()
+    return LearningBulletin.objects.select_related("organisation", "published_by").filter(
+        Q(organisation_id__in=permissions.bulletin_reader_organisation_ids(user), status=LearningBulletin.Status.PUBLISHED)
+        | Q(organisation_id__in=permissions.review_organisation_ids(user))
+    )
+
+
+def bulletins_for_list(user):
+    """The list page: each bulletin with whether the user has read it and, for the MSO team's own
+    organisations, how many have read it; three columns of subqueries, not a query per row."""
+    from .models import BulletinRead
+
+    return bulletins_visible_to(user).annotate(
+        read_by_me=Exists(BulletinRead.objects.filter(bulletin=OuterRef("pk"), user=user)),
+        read_count=Count("reads", distinct=True),
+    ).order_by(F("published_at").desc(nulls_first=True), "-created_at")
+
+
+def bulletin_audience(organisation_id: int):
+    """The people a bulletin is published to: everyone with a current role in the organisation."""
+    holders = RoleAssignment.objects.current().filter(organisation_id=organisation_id).values("user_id")
+    return get_user_model().objects.filter(pk__in=holders, is_active=True).order_by("pk")
+
+
+def bulletin_read_figures(bulletin) -> dict:
+    """How many of the organisation's people have read it, for the MSO team."""
+    audience = bulletin_audience(bulletin.organisation_id)
+    return {"read": bulletin.reads.filter(user__in=audience).count(), "audience": audience.count(),
+            "read_by_anyone": bulletin.reads.count()}
+
+
+def bulletin_incident_summaries(bulletin) -> list[dict]:
+    """The bulletin's incidents as staff may see them: month, stage, what went wrong, medicines, harm
+    and the learning. Never the reporter, the NHS number, the description or the department, any
+    of which could identify a patient or the person who reported."""
+    incidents = bulletin.incidents.prefetch_related("medicines", "error_type_rows").order_by("occurred_at")
+    return [
+        {
+            "month": incident.occurred_at,
+            "stage": incident.get_stage_display(),
+            "what_went_wrong": incident.error_type_labels(),
+            "medicines": [
+                {"name": m.name, "route": m.get_route_display() if m.route else "", "high_alert": m.high_alert}
+                for m in incident.medicines.all()
+            ],
+            "harm": incident.get_physical_harm_display(),
+            "never_event": incident.get_never_event_display() if incident.never_event else "",
+            "learning": incident.learning_summary,
+        }
+        for incident in incidents
+    ]
+
+
+BULLETIN_INCIDENT_CHOICES = 100
+
+
+def closed_incidents_for_bulletin(organisation_ids):
+    """The closed incidents a bulletin may be built from: the most recently closed 100, newest first.
+    A big trust closes thousands a year; a page of thousands of checkboxes would help nobody."""
+    newest_first = (F("closed_at").desc(nulls_last=True), "-pk")
+    closed = MedicationIncident.objects.filter(organisation_id__in=organisation_ids, status=Status.CLOSED)
+    return (
+        MedicationIncident.objects.filter(pk__in=Subquery(closed.order_by(*newest_first).values("pk")[:BULLETIN_INCIDENT_CHOICES]))
+        .select_related("organisation").order_by(*newest_first)
+    )
+
+
+def home_bulletins(user) -> dict | None:
+    """Published bulletins on the home page of everyone who works for an organisation; unread first."""
+    from .models import BulletinRead, LearningBulletin
+
+    organisation_ids = permissions.bulletin_reader_organisation_ids(user)
+    if not organisation_ids:
+        return None
+    bulletins = (
+        LearningBulletin.objects.filter(organisation_id__in=organisation_ids, status=LearningBulletin.Status.PUBLISHED)
+        .select_related("organisation")
+        .annotate(read_by_me=Exists(BulletinRead.objects.filter(bulletin=OuterRef("pk"), user=user)))
+        .order_by("read_by_me", "-published_at")
+    )
+    return {"bulletins": list(bulletins[:5]), "unread": bulletins.filter(read_by_me=False).count(),
+            "can_write": bool(permissions.review_organisation_ids(user))}
+
+
+def national_dashboard(*, months: int = 12) -> dict:
+    """The national figures from the summary that `incident_summary_refresh` keeps, never from the
+    incidents themselves: a few small queries however many incidents there are."""
+    from django.db.models import Max, Min, Sum
+
+    from mso_registry.models import Region
+
+    from .models import NationalIncidentSummary, PhysicalHarm
+
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    summary = NationalIncidentSummary.objects.all()
+    period = summary.filter(month__gte=first)
+    moderate_or_worse = ["moderate", "severe", "fatal"]
+    totals = period.aggregate(
+        total=Sum("incidents"), high_alert=Sum("high_alert"), red_flag=Sum("red_flag"),
+        moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=moderate_or_worse)),
+    )
+    per_month = list(
+        period.values("month").annotate(
+            total=Sum("incidents"), moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=moderate_or_worse))
+        ).order_by("month")
+    )
+    by_region = dict(period.values_list("region").annotate(total=Sum("incidents")).order_by())
+    by_harm = dict(period.values_list("physical_harm").annotate(total=Sum("incidents")).order_by())
+    overall = summary.aggregate(total=Sum("incidents"), since=Min("month"), refreshed_at=Max("refreshed_at"))
+    return {
+        "months": months,
+        "period_start": first,
+        "totals": {k: v or 0 for k, v in totals.items()},
+        "per_month": per_month,
+        "by_region": [(Region(k).label, by_region.get(k, 0)) for k in Region.values],
+        "by_harm": [(PhysicalHarm(k).label, by_harm.get(k, 0)) for k in PhysicalHarm.values],
+        "all_time": overall["total"] or 0,
+        "since": overall["since"],
+        "refreshed_at": overall["refreshed_at"],
     }

@@ -14,15 +14,18 @@ from audit.services import audit_record, changes_between, snapshot
 from config.domain import DomainError, NotAllowed
 from mso_registry.models import Organisation, Role
 from mso_registry.selectors import current_roles_of, organisation_current_role_holders
-from notifications.services import notification_queue
+from notifications.services import notification_queue, notifications_queue_many
 
-from . import permissions, rules
+from . import permissions, rules, selectors
 from .models import (
+    BULLETIN_TRANSITIONS,
     TRANSITIONS_BY_NAME,
+    BulletinRead,
     Escalation,
     IncidentAction,
     IncidentErrorType,
     IncidentMedicine,
+    LearningBulletin,
     MedicationIncident,
     ReferenceCounter,
     Status,
@@ -521,3 +524,110 @@ def escalations_chase_overdue(*, today: date | None = None) -> int:
                 )
             chased += 1
     return chased
+
+
+# --- learning bulletins ---------------------------------------------------------------------------
+
+
+def bulletin_create(*, actor, organisation: Organisation, title: str, body: str, incidents=()) -> LearningBulletin:
+    """A draft bulletin, optionally built from the organisation's closed incidents."""
+    if not permissions.can_write_bulletin(actor, organisation):
+        raise NotAllowed("Only the organisation's MSO team writes learning bulletins.")
+    if not title.strip() or not body.strip():
+        raise DomainError("Write a title and what was learned.")
+    incidents = list(incidents)
+    strangers = [i.reference for i in incidents if i.organisation_id != organisation.pk or i.status != Status.CLOSED]
+    if strangers:
+        raise DomainError("A bulletin is built from the organisation's closed incidents only: " + ", ".join(strangers) + ".")
+    with transaction.atomic():
+        bulletin = LearningBulletin.objects.create(
+            organisation=organisation, title=title.strip(), body=body.strip(), created_by=actor
+        )
+        bulletin.incidents.set(incidents)
+        audit_record(
+            actor=actor, action="bulletin.drafted", target=bulletin, organisation=organisation,
+            changes={"title": [None, bulletin.title], "incidents": [None, sorted(i.reference for i in incidents)]},
+        )
+    return bulletin
+
+
+def bulletin_publish(*, actor, bulletin: LearningBulletin) -> int:
+    """Publish to everyone who works for the organisation: it shows on their home page and each is
+    emailed the bulletin as a digest, once. Locks the bulletin; returns how many were emailed."""
+    with transaction.atomic():
+        bulletin = LearningBulletin.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=bulletin.pk)
+        if not permissions.can_publish_bulletin(actor, bulletin):
+            raise NotAllowed("Only the organisation's MSO team publishes its learning bulletins.")
+        if LearningBulletin.Status.PUBLISHED not in BULLETIN_TRANSITIONS[bulletin.status]:
+            raise DomainError("This bulletin is already published.")
+        bulletin.status = LearningBulletin.Status.PUBLISHED
+        bulletin.published_by, bulletin.published_at = actor, timezone.now()
+        bulletin.save(update_fields=["status", "published_by", "published_at"])
+        audience = list(selectors.bulletin_audience(bulletin.organisation_id).only("pk", "email", "full_name"))
+        audit_record(
+            actor=actor, action="bulletin.published", target=bulletin, organisation=bulletin.organisation,
+            changes={"status": [LearningBulletin.Status.DRAFT.value, LearningBulletin.Status.PUBLISHED.value],
+                     "emailed": [None, len(audience)]},
+        )
+        summaries = [
+            {**s, "month": s["month"].strftime("%B %Y"), "what_went_wrong": ", ".join(s["what_went_wrong"]),
+             "medicines": ", ".join(m["name"] + (f" ({m['route']})" if m["route"] else "") for m in s["medicines"])}
+            for s in selectors.bulletin_incident_summaries(bulletin)
+        ]
+        url = settings.SITE_URL.rstrip("/") + reverse("incidents:bulletin_detail", args=[bulletin.pk])
+        notifications_queue_many([
+            {
+                "recipient": person.email,
+                "subject": f"Learning from medication incidents at {bulletin.organisation.name}: {bulletin.title}",
+                "template": "incidents/email/bulletin",
+                "context": {"title": bulletin.title, "organisation": bulletin.organisation.name, "body": bulletin.body,
+                            "incidents": summaries, "url": url},
+                "idempotency_key": f"bulletin:{bulletin.pk}:{person.pk}",
+            }
+            for person in audience
+        ])
+    return len(audience)
+
+
+def bulletin_mark_read(*, user, bulletin: LearningBulletin) -> bool:
+    """Count the user as a reader of a published bulletin, once; True the first time.
+    A read receipt, not a change to the record, so it writes no audit event and sends nothing."""
+    if bulletin.status != LearningBulletin.Status.PUBLISHED:
+        return False
+    _, created = BulletinRead.objects.get_or_create(bulletin=bulletin, user=user)
+    return created
+
+
+def incident_summary_refresh() -> int:
+    """Rebuild the national summary (incidents per month, region and harm) from every incident.
+    The aggregate runs first; the rows are then replaced in one transaction, so the national
+    dashboard shows the old figures or the new, never half of each. Returns the number of cells."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    from .models import NationalIncidentSummary
+
+    now = timezone.now()
+    cells = (
+        MedicationIncident.objects.annotate(month=TruncMonth("submitted_at"))
+        .values("month", "organisation__region", "physical_harm")
+        .annotate(incidents=Count("pk"), high_alert=Count("pk", filter=Q(high_alert=True)),
+                  red_flag=Count("pk", filter=Q(red_flag=True)))
+        .order_by()
+    )
+    rows = [
+        NationalIncidentSummary(
+            month=timezone.localtime(c["month"]).date() if timezone.is_aware(c["month"]) else c["month"].date(),
+            region=c["organisation__region"], physical_harm=c["physical_harm"], incidents=c["incidents"],
+            high_alert=c["high_alert"], red_flag=c["red_flag"], refreshed_at=now,
+        )
+        for c in cells
+    ]
+    with transaction.atomic():
+        NationalIncidentSummary.objects.all().delete()
+        # An upsert, so that two refreshes that overlap still leave one row per cell.
+        NationalIncidentSummary.objects.bulk_create(
+            rows, batch_size=2000, update_conflicts=True, unique_fields=["month", "region", "physical_harm"],
+            update_fields=["incidents", "high_alert", "red_flag", "refreshed_at"],
+        )
+    return len(rows)

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
 from config.domain import DomainError
+from config.pagination import BoundedPaginator
+from config.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
 from mso_registry.models import Organisation
 
 from . import charts, permissions, selectors, services
@@ -27,6 +29,7 @@ from .filters import ReviewQueueFilter
 from .forms import (
     AcknowledgeForm,
     ActionForm,
+    BulletinForm,
     DashboardFilterForm,
     EscalateForm,
     FeedbackForm,
@@ -40,6 +43,7 @@ from .models import TRANSITIONS_BY_NAME, IncidentAction, MedicationIncident
 from .validators import HIGH_ALERT_MEDICINE_WORDS
 
 RECEIPT_SESSION_KEY = "incident_receipts"
+QUEUE_COUNT_LIMIT = 2000  # 80 pages; past that the queue asks for a narrower filter
 FOLLOW_UP_FAILURES_PER_HOUR = 20
 
 
@@ -113,6 +117,8 @@ def incident_report(request):
             "single_organisation": organisations[0] if len(organisations) == 1 else None,
             "error_summary": _error_summary(form, formset, problem) if form.is_bound else [],
             "high_alert_words": HIGH_ALERT_MEDICINE_WORDS,
+            # What the blank form depends on, as the key of its cached rendering.
+            "organisation_key": "|".join(f"{o.pk}:{o.name}" for o in queryset),
         },
     )
 
@@ -174,7 +180,7 @@ def review_queue(request):
     if not permissions.review_organisation_ids(request.user):
         raise PermissionDenied("Only the MSO team reviews incidents.")
     queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
-    page = Paginator(queue.qs, 25).get_page(request.GET.get("page"))
+    page = BoundedPaginator(queue.qs, 25, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -203,12 +209,7 @@ def _export_rows(request):
         raise PermissionDenied("Only the MSO team exports incidents.")
     queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
     rows = queue.qs.values_list(*[name for name, _ in QUEUE_EXPORT_COLUMNS]).iterator(chunk_size=2000)
-    return [label for _, label in QUEUE_EXPORT_COLUMNS], (_spreadsheet_safe(row) for row in rows)
-
-
-def _spreadsheet_safe(row):
-    # A value starting with = + - @ would run as a formula in a spreadsheet.
-    return ["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
+    return [label for _, label in QUEUE_EXPORT_COLUMNS], (formula_safe(row) for row in rows)
 
 
 @login_required
@@ -239,7 +240,7 @@ def review_queue_xlsx(request):
         sheet.append([timezone.localtime(v).replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="medication-incidents.xlsx"'
     return response
 
@@ -412,7 +413,10 @@ def dashboard(request):
     organisations = list(selectors.dashboard_organisations(request.user))
     if not organisations:
         raise PermissionDenied("The dashboard is for the MSO team and the board director.")
-    form = DashboardFilterForm(request.GET or None, organisations=organisations)
+    data = request.GET.copy()
+    if not data.get("date_from") and not data.get("date_to"):
+        data["date_from"] = selectors.dashboard_default_start().isoformat()
+    form = DashboardFilterForm(data, organisations=organisations)
     filters = form.cleaned_data if form.is_valid() else {}
     organisation = filters.get("organisation") or organisations[0]
     figures = selectors.dashboard(
@@ -427,3 +431,82 @@ def dashboard(request):
         {"form": form, "organisation": organisation, "figures": figures, "charts": charts.dashboard_charts(figures)},
     )
 
+
+
+# --- learning bulletins ---------------------------------------------------------------------------
+
+
+@login_required
+def bulletin_list(request):
+    if not permissions.bulletin_reader_organisation_ids(request.user):
+        raise PermissionDenied("Learning bulletins are for the people who work for an organisation.")
+    bulletins = list(selectors.bulletins_for_list(request.user)[:100])
+    writer_ids = permissions.review_organisation_ids(request.user)
+    for bulletin in bulletins:
+        bulletin.show_counts = bulletin.organisation_id in writer_ids
+    return render(request, "incidents/bulletins/bulletin_list.html", {
+        "bulletins": bulletins, "can_write": bool(writer_ids),
+    })
+
+
+@login_required
+def bulletin_create(request):
+    organisations = permissions.bulletin_writer_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied("Only the MSO team writes learning bulletins.")
+    form = BulletinForm(
+        request.POST or None,
+        organisations=Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name"),
+        incidents=selectors.closed_incidents_for_bulletin([o.pk for o in organisations]),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulletin = services.bulletin_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Draft saved. Read it through, then publish it to your organisation.")
+            return redirect("incidents:bulletin_detail", pk=bulletin.pk)
+    return render(request, "incidents/bulletins/bulletin_form.html", {"form": form})
+
+
+@login_required
+def bulletin_detail(request, pk):
+    bulletin = get_object_or_404(selectors.bulletins_visible_to(request.user), pk=pk)
+    services.bulletin_mark_read(user=request.user, bulletin=bulletin)
+    can_see_counts = permissions.can_see_read_counts(request.user, bulletin)
+    return render(request, "incidents/bulletins/bulletin_detail.html", {
+        "bulletin": bulletin,
+        "incidents": selectors.bulletin_incident_summaries(bulletin),
+        "can_publish": permissions.can_publish_bulletin(request.user, bulletin) and bulletin.status == "draft",
+        "figures": selectors.bulletin_read_figures(bulletin) if can_see_counts else None,
+    })
+
+
+@login_required
+@require_POST
+def bulletin_publish(request, pk):
+    bulletin = get_object_or_404(selectors.bulletins_visible_to(request.user), pk=pk)
+    try:
+        emailed = services.bulletin_publish(actor=request.user, bulletin=bulletin)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Published: it is on the home page of everyone at {bulletin.organisation.name}, "
+                                  f"and {emailed} people are being emailed.")
+    return redirect("incidents:bulletin_detail", pk=bulletin.pk)
+
+
+@login_required
+def national_dashboard(request):
+    """National counts for the registry administrator, read from the hourly summary."""
+    from mso_registry.permissions import is_registry_admin
+
+    if not is_registry_admin(request.user):
+        raise PermissionDenied("The national dashboard is for the national registry administrator.")
+    figures = selectors.national_dashboard()
+    return render(
+        request,
+        "incidents/national_dashboard.html",
+        {"figures": figures, "charts": charts.national_charts(figures)},
+    )
