@@ -67,7 +67,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.ApproverMFAMiddleware",
+    "config.middleware.RefusedRequestLogMiddleware",
 ]
+# `make bench` only: /bench/minimal/ and a query-count header (config/bench.py). Never in production use.
+BENCH = env.bool("DJANGO_BENCH", default=False)
+if BENCH:
+    MIDDLEWARE.insert(0, "config.bench.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -97,6 +103,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The covering indexes (README, "Performance") are PostgreSQL's; SQLite builds them as plain ones.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -138,6 +147,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MedSafety Hub"
 MFA_RECOVERY_CODE_COUNT = 10
+# Those who approve or sign off (CSO, governance, registry administrator) must set up an
+# authenticator app before they can do anything else (config.middleware.ApproverMFAMiddleware).
+MFA_REQUIRED_FOR_APPROVERS = env.bool("MFA_REQUIRED_FOR_APPROVERS", default=PRODUCTION)
 
 # Idle timeout: every request renews the cookie, so the session ends after this many
 # seconds without activity.
@@ -205,6 +217,12 @@ CELERY_BEAT_SCHEDULE = {
     "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
     # Each overdue escalation is chased once (outbox keys), so an hourly run is safe.
     "incidents-chase-escalations": {"task": "incidents.tasks.chase_overdue_escalations", "schedule": 3600.0},
+    # A hazard past its review date is told to its owner and CSO once per date (outbox keys).
+    "clinical-safety-hazard-reviews": {"task": "clinical_safety.tasks.send_hazard_review_reminders", "schedule": 3600.0},
+    # The national incidents dashboard reads a summary rebuilt from every incident (a few seconds at 2M).
+    "incidents-national-summary": {"task": "incidents.tasks.refresh_national_summary", "schedule": 3600.0},
+    # National communications past their deadline: a reminder, then the board director; each copy records when.
+    "communication-reminders": {"task": "mso_registry.tasks.send_communication_reminders", "schedule": 3600.0},
 }
 
 # Where change-of-details requests and vacancy alerts for the national MSO list go.
@@ -214,6 +232,9 @@ INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env.int("INCIDENT_ESCALATION_ACKN
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 # The sweep leaves a new row this long to its own on-commit task before sending it itself.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)
+# A row "sending" for longer than this was interrupted (the worker died mid-send) and is sent
+# again with the same Message-ID. Longer than any send: EMAIL_TIMEOUT bounds each SMTP step.
+NOTIFICATION_IN_DOUBT_AFTER_SECONDS = env.int("NOTIFICATION_IN_DOUBT_AFTER_SECONDS", default=600)
 HEALTH_MAX_PENDING_AGE_SECONDS = env.int("HEALTH_MAX_PENDING_AGE_SECONDS", default=15 * 60)
 
 # --- Security -------------------------------------------------------------------------------

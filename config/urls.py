@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +10,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "MedSafety Hub administration"
 admin.site.site_title = "MedSafety Hub admin"
 
+# A database that cannot be reached gets a friendly 503 page (templates/503.html), whatever raised.
+handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
@@ -18,3 +23,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH:
+    from . import bench
+
+    urlpatterns.append(path("bench/minimal/", bench.minimal, name="bench_minimal"))

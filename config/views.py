@@ -1,12 +1,15 @@
 """Project-wide pages: the role-based home page and the health check."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from incidents import selectors as incidents
@@ -23,6 +26,8 @@ def home(request):
     context = {"roles": registry.current_roles_of(request.user), "cards": registry.home_organisation_cards(request.user)}
     context["incidents_home"] = incidents.home_section(request.user)
     context["clinical_safety"] = clinical_safety_home(request.user)
+    context["communications_home"] = registry.home_communications(request.user)
+    context["bulletins_home"] = incidents.home_bulletins(request.user)
     if is_registry_admin(request.user):
         context["national"] = registry.national_registry_summary()
         context["without_mso"] = registry.organisations_without_mso()
@@ -68,3 +73,38 @@ def health(request):
         "oldest_pending_notification_seconds": pending_age,
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_unavailable(error) -> bool:
+    """Is this error, or one it was raised while handling, a lost database connection?"""
+    while error is not None:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _database_unavailable_page(error):
+    logger.error("Database unavailable: %r", error)
+    response = HttpResponseServerError(loader.get_template("503.html").render())
+    response.status_code = 503
+    response["Retry-After"] = "30"
+    return response
+
+
+def server_error(request):
+    """handler500: a database that cannot be reached (restarting, failing over) gets its own page,
+    a 503 with Retry-After, rather than "something went wrong". Both are rendered without the
+    request's context, which would need the database (the session, the user's roles)."""
+    error = sys.exc_info()[1]
+    if _database_unavailable(error):
+        return _database_unavailable_page(error)
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def bad_request(request, exception):
+    """handler400: Django turns a session that could not be saved into a 400 "session interrupted";
+    when the cause was the database going away, say so with the 503 page instead."""
+    if _database_unavailable(exception):
+        return _database_unavailable_page(exception)
+    return defaults.bad_request(request, exception)

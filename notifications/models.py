@@ -11,6 +11,8 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by a worker; a row still here after NOTIFICATION_IN_DOUBT_AFTER_SECONDS was interrupted.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (gave up)"
 
@@ -28,6 +30,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The send in progress: its token (only that send may mark the row) and when it started.
+    send_token = models.UUIDField(null=True, blank=True, editable=False)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    interrupted_sends = models.PositiveIntegerField(
+        default=0, help_text="Sends interrupted after they started; each was sent again with the same Message-ID."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -35,6 +43,9 @@ class Notification(models.Model):
             # The sweep reads only pending rows that are due.
             models.Index(
                 fields=["next_attempt_at"], name="notification_pending_due", condition=models.Q(status="pending")
+            ),
+            models.Index(
+                fields=["sending_started_at"], name="notification_sending", condition=models.Q(status="sending")
             ),
         ]
 

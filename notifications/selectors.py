@@ -5,7 +5,6 @@ from .models import Notification
 
 
 def oldest_pending_notification_age_seconds() -> float | None:
-    oldest = Notification.objects.filter(status=Notification.Status.PENDING).aggregate(oldest=Min("created_at"))[
-        "oldest"
-    ]
+    waiting = Notification.objects.filter(status__in=[Notification.Status.PENDING, Notification.Status.SENDING])
+    oldest = waiting.aggregate(oldest=Min("created_at"))["oldest"]
     return None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1)

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 from unittest import mock
 
@@ -162,3 +163,83 @@ def test_after_a_broker_failure_new_rows_wait_for_the_sweep_without_trying_again
     app.conf.task_always_eager = True
     assert publish.call_count == 1  # one timeout paid, not three
     assert Notification.objects.filter(status=Notification.Status.PENDING).count() == 3
+
+
+# --- Interrupted sends: a worker that dies in the middle of an SMTP conversation ----------------
+
+
+def _interrupted(notification, *, seconds_ago):
+    """What a worker killed mid-send leaves behind: the row claimed, never finished."""
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENDING, attempts=1, send_token=uuid.uuid4(),
+        sending_started_at=timezone.now() - timedelta(seconds=seconds_ago),
+    )
+
+
+def test_a_send_in_progress_is_left_alone_by_the_sweep(settings):
+    settings.NOTIFICATION_IN_DOUBT_AFTER_SECONDS = 600
+    notification = _queue()
+    _interrupted(notification, seconds_ago=30)
+    assert notifications_sweep() == 0
+    assert Notification.objects.get(pk=notification.pk).status == Notification.Status.SENDING
+    assert mail.outbox == []
+
+
+def test_an_interrupted_send_is_sent_again_with_the_same_message_id(settings, caplog):
+    settings.NOTIFICATION_IN_DOUBT_AFTER_SECONDS = 600
+    notification = _queue()
+    _interrupted(notification, seconds_ago=601)
+    assert notifications_sweep() == 1
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.interrupted_sends == 1
+    assert notification.attempts == 2
+    assert notification.send_token is None
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [notification.message_id]
+    assert "send interrupted" in caplog.text
+
+
+def test_an_interrupted_send_with_no_attempts_left_fails_for_an_admin_to_retry(settings):
+    settings.NOTIFICATION_IN_DOUBT_AFTER_SECONDS = 600
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    notification = _queue()
+    _interrupted(notification, seconds_ago=601)
+    notifications_sweep()
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.FAILED
+    assert "interrupted" in notification.last_error
+    assert mail.outbox == []
+
+
+def test_a_send_taken_back_by_the_sweep_does_not_overwrite_the_row_when_it_finishes(settings):
+    """The slow send finishes after the sweep took the row back: only the current send's token counts."""
+    notification = _queue()
+
+    def slow_send(self, fail_silently=False):
+        # While this send runs, the sweep judges it interrupted and takes the row back.
+        Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING, send_token=None)
+        return 1
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", slow_send):
+        notification_deliver(notification_id=notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.PENDING  # left to the send that now owns it
+
+
+def test_the_row_is_committed_as_sending_before_the_mail_server_is_spoken_to():
+    notification = _queue()
+    seen = {}
+
+    def send(self, fail_silently=False):
+        row = Notification.objects.get(pk=notification.pk)
+        seen.update(status=row.status, token=row.send_token, started=row.sending_started_at)
+        return 1
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", send):
+        notification_deliver(notification_id=notification.pk)
+    assert seen["status"] == Notification.Status.SENDING
+    assert seen["token"] is not None and seen["started"] is not None
+    notification.refresh_from_db()
+    assert (notification.status, notification.send_token, notification.sending_started_at) == (
+        Notification.Status.SENT, None, None,
+    )

@@ -22,19 +22,26 @@ ORGANISATION_NAMES = {code: name for code, name, *_ in demo.ORGANISATIONS}
 ACCOUNTS = [pytest.param(*person, id=person[0]) for person in demo.PEOPLE]
 
 
-def assert_accessible(page, what: str):
+def axe_violations(page, what: str) -> str:
+    """axe-core's WCAG 2.2 AA violations on the page as it is now, described; "" when there are none."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options=AXE_OPTIONS)
-    if results.violations_count:
-        lines = [f"{results.violations_count} axe violation(s) on {what} ({page.url}):"]
-        for violation in results.response["violations"]:
-            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}  {violation['helpUrl']}")
-            for node in violation["nodes"]:
-                lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
-                for check in node.get("any", []) + node.get("all", []) + node.get("none", []):
-                    lines.append(f"      {check['message']}")
-        pytest.fail("\n".join(lines), pytrace=False)
+    if not results.violations_count:
+        return ""
+    lines = [f"{results.violations_count} axe violation(s) on {what} ({page.url}):"]
+    for violation in results.response["violations"]:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            for check in node.get("any", []) + node.get("all", []) + node.get("none", []):
+                lines.append(f"      {check['message']}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, what: str):
+    if problems := axe_violations(page, what):
+        pytest.fail(problems, pytrace=False)
 
 
 def sign_in(page, live_server, email: str):

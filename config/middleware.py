@@ -1,0 +1,66 @@
+"""Project-wide middleware: failed authorisations are logged, and approvers must use MFA."""
+
+import logging
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+security_log = logging.getLogger("medsafety.security")
+
+
+class RefusedRequestLogMiddleware:
+    """Logs every 403, and every 404 from a page that exists (a scoped lookup that found nothing
+    for this user: another organisation's record, or a guessed id), to "medsafety.security".
+    404s for paths that match no URL at all are scanners' noise and are left out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        status = response.status_code
+        if status == 403 or (status == 404 and getattr(request, "resolver_match", None) is not None):
+            try:
+                user = request.user
+                who = f"user {user.pk} <{user.email}>" if user.is_authenticated else "anonymous"
+            except Exception:  # noqa: BLE001 - logging must never break the response
+                who = "unknown user"
+            view = request.resolver_match.view_name if getattr(request, "resolver_match", None) else "-"
+            security_log.warning(
+                "Refused %s: %s %s (view %s) for %s from %s",
+                status, request.method, request.path, view, who, request.META.get("REMOTE_ADDR", "-"),
+            )  # fmt: skip
+        return response
+
+
+class ApproverMFAMiddleware:
+    """With MFA_REQUIRED_FOR_APPROVERS (on in production), anyone who holds a role that approves
+    or signs off (CSO, governance, registry administrator) and has no authenticator app yet is sent
+    to set one up before anything else. Signing out and the MFA pages themselves stay open, and so
+    does "enter your password again", which allauth asks for before it lets anyone add an authenticator."""
+
+    APPROVER_ROLES = frozenset({"cso", "governance", "registry_admin"})
+    OPEN_PREFIXES = (
+        "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/accounts/login/",
+        "/accounts/confirm-email/", "/static/", "/health/",
+    )  # fmt: skip
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED_FOR_APPROVERS and self._must_set_up_mfa(request):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    def _must_set_up_mfa(self, request) -> bool:
+        if request.path.startswith(self.OPEN_PREFIXES) or not request.user.is_authenticated:
+            return False
+        from allauth.mfa.models import Authenticator
+
+        from mso_registry.selectors import current_roles_of
+
+        if not any(a.role in self.APPROVER_ROLES for a in current_roles_of(request.user)):
+            return False
+        return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,17 @@
+"""The security tests' summary: how many requests the permission matrix made and how many hostile
+inputs the form fuzzer sent (the README quotes them)."""
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .fuzz import TRIED
+    from .permission_table import ASKED
+
+    if ASKED:
+        terminalreporter.write_line(
+            f"Permission matrix: {sum(ASKED.values())} requests ({ASKED['GET']} GET, {ASKED['POST']} POST)."
+        )
+    if TRIED:
+        forms = ", ".join(f"{name} {count}" for name, count in sorted(TRIED.items()))
+        terminalreporter.write_line(
+            f"Fuzzed forms: {sum(TRIED.values())} hostile inputs sent to {len(TRIED)} forms ({forms})."
+        )

@@ -1,0 +1,146 @@
+"""The world the permission matrix walks: the demo organisations and accounts (seed_demo), and one
+object of every kind that a URL can name, for Riverside and for Hillside, made through the services.
+
+`objects_of(world, "R9R")` answers "which Riverside record does this URL kwarg mean?"; the matrix
+fills each URL pattern's kwargs from it (see permission_table.KWARGS)."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from clinical_safety import services as clinical_safety
+from clinical_safety.models import Standard
+from incidents import services as incidents
+from mso_registry.models import ChangeOfDetailsRequest, Handover, Organisation, Role, RoleAssignment
+from tests.factories import RoleAssignmentFactory, UserFactory
+from users.models import User
+
+# The demo roles the matrix signs in as; "hillside_mso" is the stranger to Riverside's records.
+ROLES = {
+    "anonymous": None,
+    "staff": "staff@riverside.example",
+    "mso": "mso@riverside.example",
+    "director": "director@riverside.example",
+    "cso": "cso@riverside.example",
+    "governance": "governance@riverside.example",
+    "hillside_mso": "mso@hillside.example",
+    "registry_admin": "registry@medsafety.example",
+}
+
+
+@dataclass
+class Records:
+    organisation: Organisation
+    objects: dict = field(default_factory=dict)
+
+
+def _report(reporter, organisation):
+    incident, _ = incidents.incident_report(
+        reporter=reporter, organisation=organisation, anonymous=False,
+        occurred_at=timezone.now() - timedelta(hours=3), department="Ward 7", stage="administering",
+        error_types=["overdose"], physical_harm="severe", psychological_harm="none",
+        description="Matrix incident.", medicines=[{"name": "Insulin aspart", "route": "subcutaneous", "dose": "40 units"}],
+    )  # fmt: skip
+    return incident
+
+
+def _clinical_safety(organisation, cso):
+    from clinical_safety.tests.conftest import hazard_details, make_fit_to_sign, safety_case_details
+
+    make_fit_to_sign(cso)
+    system = clinical_safety.system_create(
+        actor=cso, organisation=organisation,
+        details={"name": f"Matrix EPMA {organisation.ods_code}", "manufacturer": "Example Ltd", "version": "1",
+                 "standard": Standard.DCB0160, "intended_use": "Prescribing.", "clinical_scope": "Adults.", "cso": cso},
+    )  # fmt: skip
+    hazard = clinical_safety.hazard_create(actor=cso, system=system, details=hazard_details())
+    version = clinical_safety.hazard_log_issue(actor=cso, system=system, note="Matrix issue")
+    case = clinical_safety.safety_case_draft(actor=cso, system=system, details=safety_case_details(version))
+    # A second case, signed and sent to governance, so that deciding on it can be asked for.
+    submitted = clinical_safety.safety_case_submit(
+        actor=cso, report=clinical_safety.safety_case_draft(actor=cso, system=system, details=safety_case_details(version))
+    )
+    return {"system": system, "hazard": hazard, "hazard_log_version": version, "safety_case": case,
+            "submitted_safety_case": submitted}  # fmt: skip
+
+
+def build_world() -> dict[str, Records]:
+    call_command("seed_demo", incidents=0, verbosity=0, stdout=open("/dev/null", "w"))
+    riverside = Organisation.objects.get(ods_code="R9R")
+    hillside = Organisation.objects.get(ods_code="R9H") if Organisation.objects.filter(ods_code="R9H").exists() else None
+    assert hillside is not None, "the demo data has no Hillside (R9H)"
+    people = {role: User.objects.get(email=email) for role, email in ROLES.items() if email}
+
+    hillside_cso = User.objects.filter(email="cso@hillside.example").first()
+    if hillside_cso is None:
+        hillside_cso = UserFactory(email="cso@hillside.example")
+        RoleAssignmentFactory(user=hillside_cso, organisation=hillside, role=Role.CSO)
+
+    world = {}
+    for organisation, reporter, mso, cso in [
+        (riverside, people["staff"], people["mso"], people["cso"]),
+        (hillside, people["hillside_mso"], people["hillside_mso"], hillside_cso),
+    ]:
+        records = Records(organisation)
+        incident = _report(reporter, organisation)
+        records.objects["incident"] = incident
+        records.objects["escalation"] = incident.escalations.first()
+        records.objects["action"] = incidents.incident_action_add(
+            incident=incident, actor=mso, description="Check insulin syringes", owner=mso,
+            due_date=timezone.localdate() + timedelta(days=7),
+        )
+        records.objects["bulletin"] = incidents.bulletin_create(
+            actor=mso, organisation=organisation, title="What we learned", body="Check the units."
+        )
+        records.objects.update(_clinical_safety(organisation, cso))
+        records.objects["person"] = reporter
+        records.objects["role_assignment"] = RoleAssignment.objects.current().filter(
+            organisation=organisation, user=reporter
+        ).first()
+        records.objects["handover"] = Handover.objects.filter(organisation=organisation).first()
+        records.objects["change_request"] = ChangeOfDetailsRequest.objects.filter(organisation=organisation).first()
+        world[organisation.ods_code] = records
+
+    _national_communication(world, people["registry_admin"])
+    _fill_missing(world, people)
+    return world
+
+
+def _national_communication(world, registry_admin):
+    from mso_registry.models import CommunicationRecipient, NationalCommunication
+    from mso_registry.services.communications import communication_create, communication_send
+
+    communication = communication_create(
+        actor=registry_admin, title="Matrix update", kind=NationalCommunication.Kind.ACTION_REQUIRED, body="Read this.",
+        action_required_by=timezone.localdate() + timedelta(days=30),
+    )
+    communication_send(actor=registry_admin, communication=communication)
+    for code, records in world.items():
+        records.objects["communication"] = communication
+        records.objects["communication_copy"] = CommunicationRecipient.objects.filter(
+            communication=communication, organisation=records.organisation
+        ).first()
+
+
+def _fill_missing(world, people):
+    """The demo data has a handover only at Hillside and change requests at some trusts: make the rest."""
+    from mso_registry.services import change_request_create
+    from mso_registry.services.handover import handover_start
+
+    for code, records in world.items():
+        organisation = records.organisation
+        if records.objects["change_request"] is None:
+            records.objects["change_request"] = change_request_create(
+                actor=people["mso"] if code == "R9R" else people["hillside_mso"], organisation=organisation,
+                detail=ChangeOfDetailsRequest.Detail.MAILBOX, value_after=f"new.{code.lower()}@nhs.example",
+            )  # fmt: skip
+        if records.objects["handover"] is None:
+            successor = UserFactory(email=f"successor@{code.lower()}.example")
+            records.objects["handover"] = handover_start(
+                actor=people["registry_admin"], organisation=organisation, successor=successor,
+                leaving_date=timezone.localdate() + timedelta(days=30),
+                successor_start_date=timezone.localdate() + timedelta(days=31),
+            )  # fmt: skip
+        records.objects["handover_item"] = records.objects["handover"].items.first()
