@@ -14,7 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.spreadsheets import formula_safe
+from core.spreadsheets import formula_safe
 
 from .models import HazardLogVersion, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
 from .risk import MATRIX, RATING_MEANINGS, RATING_NAMES, Likelihood, Severity

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record, changes_between, snapshot
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import Role, RoleAssignment
 from mso_registry.permissions import holds_role
 from mso_registry.selectors import cso_signing_refusals

@@ -12,8 +12,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
-from config.domain import DomainError
-from config.spreadsheets import dataset_download
+from core.domain import DomainError
+from core.spreadsheets import dataset_download
 from mso_registry.models import Role
 from mso_registry.selectors import cso_signing_refusals, current_roles_of, organisations_visible_to
 

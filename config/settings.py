@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    # The composition root: the demo command and the navigation context processor, which know every app.
+    "config",
     "users",
     "audit",
     "notifications",
@@ -89,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "users.context_processors.navigation",
+                "config.context_processors.navigation",
             ],
         },
     },

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record, changes_between, snapshot
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import Organisation, Role
 from mso_registry.selectors import current_roles_of, organisation_current_role_holders
 from notifications.services import notification_queue, notifications_queue_many

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
-from config.domain import DomainError
-from config.pagination import BoundedPaginator
-from config.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
+from core.domain import DomainError
+from core.pagination import BoundedPaginator
+from core.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
 from mso_registry.models import Organisation
 
 from . import charts, permissions, selectors, services

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of, history_of_organisation
-from config.domain import DomainError
-from config.spreadsheets import dataset_download, formula_safe
+from core.domain import DomainError
+from core.spreadsheets import dataset_download, formula_safe
 
 from . import permissions, selectors, services
 from .filters import DirectoryFilter

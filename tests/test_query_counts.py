@@ -83,7 +83,7 @@ def test_the_review_queue_counts_no_further_than_its_bound(client, grown, rivers
     grown(PAGE + 5)
     client.force_login(riverside_mso)
     url = reverse("incidents:review_queue")
-    from config.pagination import BoundedPaginator
+    from core.pagination import BoundedPaginator
 
     bounded = BoundedPaginator(MedicationIncident.objects.order_by("pk"), 10, limit=20)
     assert (bounded.count, bounded.truncated, bounded.num_pages) == (20, True, 2)

@@ -2,7 +2,7 @@ import pytest
 
 from clinical_safety import selectors, services
 from clinical_safety.models import HazardLogVersion
-from config.domain import DomainError
+from core.domain import DomainError
 from mso_registry.models import ClinicalSafetyTraining, ProfessionalDetails
 
 from .conftest import hazard_details

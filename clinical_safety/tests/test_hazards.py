@@ -4,7 +4,7 @@ from audit.selectors import history_of
 from clinical_safety import services
 from clinical_safety.forms import HazardForm
 from clinical_safety.models import HazardScore
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import Role
 from tests.factories import RoleAssignmentFactory, UserFactory
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from clinical_safety import services
 from clinical_safety.models import HazardStatus, Standard
-from config.domain import DomainError
+from core.domain import DomainError
 
 from .conftest import hazard_details
 

@@ -2,7 +2,7 @@ import pytest
 
 from clinical_safety import selectors, services
 from clinical_safety.models import Hazard, SafetyCaseStatus
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import Role
 from notifications.models import Notification
 from tests.factories import RoleAssignmentFactory, UserFactory

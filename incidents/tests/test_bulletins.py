@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from incidents import services
 from incidents.models import BulletinRead, LearningBulletin, Status
 from notifications.models import Notification

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from config.domain import DomainError
+from core.domain import DomainError
 from incidents import services
 from incidents.models import Escalation
 from notifications.models import Notification

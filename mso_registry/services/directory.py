@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import audit_record, changes_between, snapshot
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 
 from .. import permissions
 from ..models import Organisation, OrganisationType, Region

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from notifications.services import notification_queue
 
 from .. import permissions

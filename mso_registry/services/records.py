@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record, changes_between, snapshot
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from notifications.services import notification_queue
 
 from .. import permissions

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import CommunicationRecipient, NationalCommunication, OrganisationType, Region, Role
 from mso_registry.services import (
     communication_acknowledge,

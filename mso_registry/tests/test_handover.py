@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import ChangeOfDetailsRequest, Handover, HandoverItem, Role, RoleAssignment
 from mso_registry.services import (
     HANDOVER_TRANSITIONS,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry.models import ChangeOfDetailsRequest, ProfessionalDetails, Role
 from mso_registry.selectors import cso_signing_refusals
 from mso_registry.services import (

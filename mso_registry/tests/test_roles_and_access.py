@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from config.domain import DomainError, NotAllowed
+from core.domain import DomainError, NotAllowed
 from mso_registry import permissions
 from mso_registry.models import Organisation, OrganisationType, Role, RoleAssignment
 from mso_registry.services import organisation_create, role_assign, role_end

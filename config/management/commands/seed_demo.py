@@ -3,10 +3,15 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from clinical_safety import demo as clinical_safety_demo
+from incidents import demo as incidents_demo
+from mso_registry import demo as registry_demo
 from users.demo import demo_user
 
 
 class Command(BaseCommand):
+    """One demo command at the composition root: it calls each app's demo.py in dependency order."""
+
     help = "Create the fictional demo organisations, accounts and records (idempotent). Refused in production."
 
     def add_arguments(self, parser):
@@ -20,10 +25,6 @@ class Command(BaseCommand):
             raise CommandError("seed_demo makes accounts with a known password; it does not run in production.")
         if options["incidents"] is not None and options["incidents"] < 0:
             raise CommandError("--incidents is a number of incidents, 0 or more.")
-        from clinical_safety import demo as clinical_safety_demo
-        from incidents import demo as incidents_demo
-        from mso_registry import demo as registry_demo
-
         password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
         sign_ins = registry_demo.seed(password=password)
         incidents_demo.seed(size=options["incidents"])
