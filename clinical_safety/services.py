@@ -14,6 +14,7 @@ from core.domain import DomainError, NotAllowed
 from mso_registry.models import Role, RoleAssignment
 from mso_registry.permissions import holds_role
 from mso_registry.selectors import cso_signing_refusals
+from notifications.selectors import idempotency_keys_already_queued
 from notifications.services import notification_queue
 
 from . import permissions
@@ -586,8 +587,6 @@ def hazard_review_reminders_send(*, today=None) -> int:
     """Tell each hazard's owner and its system's CSO, once per review date, that the date has passed
     and the hazard is still open or transferred. A new review date gets its own reminder when it
     passes. Returns how many emails were queued."""
-    from notifications.models import Notification
-
     today = today or timezone.localdate()
     overdue = (
         Hazard.objects.filter(review_date__lt=today)
@@ -600,11 +599,7 @@ def hazard_review_reminders_send(*, today=None) -> int:
         emails = {hazard.system.cso.email} | ({hazard.owner.email} if hazard.owner_id else set())
         pending += [(hazard, email) for email in sorted(emails)]
     # One query for what was already queued, so a run with nothing new writes nothing.
-    sent = set(
-        Notification.objects.filter(idempotency_key__in=[_review_key(h, e) for h, e in pending]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    sent = idempotency_keys_already_queued(_review_key(h, e) for h, e in pending)
     queued = 0
     with transaction.atomic():
         for hazard, email in pending:

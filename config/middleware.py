@@ -2,9 +2,13 @@
 
 import logging
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from mso_registry.models import Role
+from mso_registry.selectors import current_roles_of
 
 security_log = logging.getLogger("medsafety.security")
 
@@ -40,7 +44,7 @@ class ApproverMFAMiddleware:
     to set one up before anything else. Signing out and the MFA pages themselves stay open, and so
     does "enter your password again", which allauth asks for before it lets anyone add an authenticator."""
 
-    APPROVER_ROLES = frozenset({"cso", "governance", "registry_admin"})
+    MFA_REQUIRED_ROLES = frozenset({Role.CSO, Role.GOVERNANCE, Role.REGISTRY_ADMIN})
     OPEN_PREFIXES = (
         "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/accounts/login/",
         "/accounts/confirm-email/", "/static/", "/health/",
@@ -57,10 +61,6 @@ class ApproverMFAMiddleware:
     def _must_set_up_mfa(self, request) -> bool:
         if request.path.startswith(self.OPEN_PREFIXES) or not request.user.is_authenticated:
             return False
-        from allauth.mfa.models import Authenticator
-
-        from mso_registry.selectors import current_roles_of
-
-        if not any(a.role in self.APPROVER_ROLES for a in current_roles_of(request.user)):
+        if not any(a.role in self.MFA_REQUIRED_ROLES for a in current_roles_of(request.user)):
             return False
         return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()

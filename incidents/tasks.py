@@ -7,7 +7,7 @@ from . import services
 
 @shared_task
 def chase_overdue_escalations() -> int:
-    """Meant to run daily from Celery beat: its entry in settings.CELERY_BEAT_SCHEDULE is still to be added."""
+    """Hourly from Celery beat: each escalation past its acknowledgement date is chased once."""
     return services.escalations_chase_overdue()
 
 

@@ -31,7 +31,7 @@ HANDOVER_TRANSITIONS = {
     Handover.Status.CANCELLED: set(),
 }
 
-# (code, title, owner: "outgoing" | "director" | "successor", required, days after the reference date)
+# (code, title, owner: "outgoing" | "director" | "successor", required)
 LEAVER_ITEMS = [
     ("mailbox", "Transfer ownership of the generic MSO mailbox to the successor", "outgoing", True),
     ("change_request", "Send the change-of-details request to the national MSO registry", "outgoing", True),
