@@ -31,7 +31,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG="$${DJANGO_DEBUG-true}" $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev
 	@mkdir -p var

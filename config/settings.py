@@ -17,9 +17,20 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)  # optional, never committed
 
+DJANGO_ENVIRONMENTS = ("development", "test", "production")
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in DJANGO_ENVIRONMENTS:
+    # A typo ("prod", "Production") must not quietly run the development settings.
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV={DJANGO_ENV!r} is not known: use one of {', '.join(DJANGO_ENVIRONMENTS)}."
+    )
 PRODUCTION = DJANGO_ENV == "production"
-DEBUG = env.bool("DJANGO_DEBUG", default=False if PRODUCTION else True)
+# Debug pages show settings and code: only in development, and only when asked (`make run` asks).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if DEBUG and DJANGO_ENV != "development":
+    raise ImproperlyConfigured(
+        f"DJANGO_DEBUG is on with DJANGO_ENV={DJANGO_ENV}: debug pages are for development only."
+    )
 
 if PRODUCTION:
     missing = [n for n in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL") if not env.str(n, default="")]
@@ -110,6 +121,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sign-in rate limits and the follow-up code throttle count in the cache: in production every
+# worker and server must count in the same one, with atomic increments (Redis or Memcached).
+SHARED_CACHE_BACKENDS = ("django.core.cache.backends.redis.", "django.core.cache.backends.memcached.")
+if PRODUCTION and not CACHES["default"]["BACKEND"].startswith(SHARED_CACHE_BACKENDS):
+    raise ImproperlyConfigured(
+        "Production settings need CACHE_URL to name a shared cache (e.g. rediscache://host:6379/1): with a "
+        f"per-process cache ({CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}) sign-in rate limits and "
+        "throttles do not hold across workers and servers."
+    )
 
 # --- Users and sign-in ------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -196,6 +216,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run in process, so a laptop needs no Redis.
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+if PRODUCTION and (CELERY_TASK_ALWAYS_EAGER or env.str("CELERY_BROKER_URL").startswith("memory")):
+    raise ImproperlyConfigured(
+        "Production settings need CELERY_BROKER_URL (e.g. redis://host:6379/0): without a broker Celery beat "
+        "never runs, so the outbox sweep and every reminder silently stop."
+    )
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True

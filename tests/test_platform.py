@@ -174,7 +174,7 @@ def test_pages_have_no_cdn_links(client, riverside_mso):
 
 
 def _run_django(env_overrides, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "CELERY_"))}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
@@ -182,7 +182,7 @@ def _run_django(env_overrides, *args):
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"],
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"],
 )
 def test_production_settings_refuse_to_start_without(missing):
     env = {
@@ -190,6 +190,8 @@ def test_production_settings_refuse_to_start_without(missing):
         "DJANGO_SECRET_KEY": "x" * 60,
         "DJANGO_ALLOWED_HOSTS": "medsafety.example",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
+        "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
     del env[missing]
     result = _run_django(env, "check")
@@ -200,7 +202,8 @@ def test_production_settings_refuse_to_start_without(missing):
 def test_production_settings_refuse_sqlite():
     result = _run_django(
         {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "a.example",
-         "DATABASE_URL": "sqlite:///var/x.sqlite3"},
+         "DATABASE_URL": "sqlite:///var/x.sqlite3", "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"},
         "check",
     )
     assert result.returncode != 0
@@ -210,7 +213,8 @@ def test_production_settings_refuse_sqlite():
 def test_production_settings_pass_the_deploy_check():
     result = _run_django(
         {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "a-long-random-production-secret-" * 3,
-         "DJANGO_ALLOWED_HOSTS": "medsafety.example", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety"},
+         "DJANGO_ALLOWED_HOSTS": "medsafety.example", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
+         "CACHE_URL": "rediscache://127.0.0.1:6379/1", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"},
         "check", "--deploy", "--fail-level", "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr

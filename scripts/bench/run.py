@@ -57,6 +57,11 @@ SERVER_ENV = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    # Production refuses to start without a shared cache and a broker. No worker consumes this
+    # broker: the bench measures the web process, and a publish to Redis is what a request pays.
+    # Redis databases of its own, so that no other worker ever picks up the bench's tasks.
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/15"),
+    "CELERY_BROKER_URL": os.environ.get("BENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"),
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
     "CONN_MAX_AGE": "600",

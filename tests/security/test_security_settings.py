@@ -83,6 +83,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-" * 3,
     "DJANGO_ALLOWED_HOSTS": "medsafety.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
 }
 SETTINGS_SHOWN = [
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY",
@@ -91,19 +93,37 @@ SETTINGS_SHOWN = [
 ]  # fmt: skip
 
 
-def _production_settings() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MFA_", "SECURE_"))}
-    env.update(PRODUCTION_ENV)
+def _load_settings(environment: dict) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter with exactly these variables (and none of ours)."""
+    prefixes = ("DJANGO_", "DATABASE_URL", "MFA_", "SECURE_", "CACHE_URL", "CELERY_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(environment)
     script = (
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {SETTINGS_SHOWN!r}}}))"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", script], cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
     )  # fmt: skip
+
+
+def _settings_of(environment: dict) -> dict:
+    result = _load_settings(environment)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _refusal(environment: dict) -> str:
+    """The ImproperlyConfigured message the settings refuse to start with."""
+    result = _load_settings(environment)
+    assert result.returncode != 0, f"started with {environment}"
+    assert "ImproperlyConfigured" in result.stderr, result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+def _production_settings() -> dict:
+    return _settings_of(PRODUCTION_ENV)
 
 
 def test_production_settings_make_cookies_secure_and_send_hsts_for_a_year():
@@ -116,6 +136,49 @@ def test_production_settings_make_cookies_secure_and_send_hsts_for_a_year():
     assert production["MFA_REQUIRED_FOR_APPROVERS"] is True
     assert production["ACCOUNT_EMAIL_VERIFICATION"] == "mandatory" and production["SIGNUP_OPEN"] is False
     assert production["DEBUG"] is False
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", "development ", ""])
+def test_an_unknown_django_env_refuses_to_start(value):
+    """A typo must not quietly run the development settings (debug pages, the development key)."""
+    message = _refusal({"DJANGO_ENV": value})
+    assert f"DJANGO_ENV={value!r} is not known" in message
+    assert "development, test, production" in message
+
+
+def test_debug_is_off_unless_development_asks_for_it():
+    assert _settings_of({})["DEBUG"] is False  # development, not asked
+    assert _settings_of({"DJANGO_ENV": "test"})["DEBUG"] is False
+    assert _settings_of({"DJANGO_DEBUG": "true"})["DEBUG"] is True  # what `make run` sets
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_debug_asked_for_outside_development_refuses_to_start(environment):
+    variables = {**PRODUCTION_ENV, "DJANGO_ENV": environment, "DJANGO_DEBUG": "true"}
+    message = _refusal(variables)
+    assert f"DJANGO_DEBUG is on with DJANGO_ENV={environment}" in message
+
+
+@pytest.mark.parametrize("cache_url", [None, "locmemcache://", "dummycache://", "filecache:///tmp/medsafety-cache"])
+def test_production_refuses_to_start_without_a_shared_cache(cache_url):
+    variables = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    if cache_url:
+        variables["CACHE_URL"] = cache_url
+    message = _refusal(variables)
+    assert "CACHE_URL" in message and "do not hold across workers and servers" in message
+
+
+@pytest.mark.parametrize("broker_url", [None, "", "memory://"])
+def test_production_refuses_to_start_without_a_broker(broker_url):
+    variables = {k: v for k, v in PRODUCTION_ENV.items() if k != "CELERY_BROKER_URL"}
+    if broker_url is not None:
+        variables["CELERY_BROKER_URL"] = broker_url
+    message = _refusal(variables)
+    assert "CELERY_BROKER_URL" in message and "beat never runs" in message
+
+
+def test_production_accepts_memcached_as_the_shared_cache():
+    assert _settings_of({**PRODUCTION_ENV, "CACHE_URL": "pymemcache://127.0.0.1:11211"})["DEBUG"] is False
 
 
 def test_with_production_values_an_https_response_sends_hsts_and_secure_cookies(client, settings, riverside_mso):
