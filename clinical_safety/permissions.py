@@ -4,6 +4,8 @@ services call them again so that a hand-made request is refused too."""
 from mso_registry.models import Organisation, Role
 from mso_registry.permissions import holds_role
 
+from .models import SafetyCaseStatus
+
 # Hazard logs and safety cases are for the people who answer for clinical risk, not for every
 # member of staff; reporters see nothing here.
 READER_ROLES = frozenset(
@@ -37,7 +39,7 @@ def can_submit_safety_case(user, report) -> bool:
 def can_decide_safety_case(user, report) -> bool:
     """A governance team member of the organisation, never the report's author."""
     return (
-        report.status == "submitted"
+        report.status == SafetyCaseStatus.SUBMITTED
         and report.author_id != user.pk
         and holds_role(user, report.system.organisation, APPROVER_ROLES)
     )

@@ -74,6 +74,8 @@ class PsychologicalHarm(models.TextChoices):
 
 # Harm grades in order of severity, so that "moderate or worse" is a comparison, not a list.
 HARM_RANK = {"none": 0, "low": 1, "moderate": 2, "severe": 3, "fatal": 4}
+# The physical harm grades that the dashboards count as "moderate or worse".
+MODERATE_OR_WORSE = [grade for grade in PhysicalHarm if HARM_RANK[grade] >= HARM_RANK[PhysicalHarm.MODERATE]]
 
 
 class NCCMERPCategory(models.TextChoices):

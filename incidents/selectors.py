@@ -28,8 +28,10 @@ from django.utils import timezone
 from mso_registry.models import RoleAssignment
 
 from . import permissions
+from .codes import follow_up_code_hash
 from .models import (
     HARM_RANK,
+    MODERATE_OR_WORSE,
     OPEN_STATUSES,
     Escalation,
     IncidentAction,
@@ -96,8 +98,6 @@ def my_reports(user) -> QuerySet[MedicationIncident]:
 def incident_by_follow_up_code(*, reference: str, code: str) -> MedicationIncident | None:
     """The anonymous report with this reference, if the code is its own; None otherwise, whether
     the reference exists or not, so a wrong guess learns nothing."""
-    from .services import follow_up_code_hash
-
     incident = (
         MedicationIncident.objects.filter(reference=(reference or "").strip().upper(), is_anonymous=True)
         .exclude(follow_up_code_hash="")
@@ -199,7 +199,7 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
         .values("month")
         .annotate(
             total=Count("pk"),
-            moderate_or_worse=Count("pk", filter=Q(physical_harm__in=["moderate", "severe", "fatal"])),
+            moderate_or_worse=Count("pk", filter=Q(physical_harm__in=MODERATE_OR_WORSE)),
         )
         .order_by("month")
     )
@@ -347,10 +347,9 @@ def national_dashboard(*, months: int = 12) -> dict:
         first = (first - timedelta(days=1)).replace(day=1)
     summary = NationalIncidentSummary.objects.all()
     period = summary.filter(month__gte=first)
-    moderate_or_worse = ["moderate", "severe", "fatal"]
     totals = period.aggregate(
         total=Sum("incidents"), high_alert=Sum("high_alert"), red_flag=Sum("red_flag"),
-        moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=moderate_or_worse)),
+        moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=MODERATE_OR_WORSE)),
     )
     per_month = list(
         period.values("month").annotate(

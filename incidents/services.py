@@ -2,7 +2,6 @@
 outbox rows of the emails it causes; every email has an idempotency key, so it is sent once."""
 
 import hashlib
-import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from mso_registry.selectors import current_roles_of, organisation_current_role_h
 from notifications.services import notification_queue, notifications_queue_many
 
 from . import permissions, rules, selectors
+from .codes import follow_up_code_hash, follow_up_code_new
 from .models import (
     BULLETIN_TRANSITIONS,
     TRANSITIONS_BY_NAME,
@@ -33,8 +33,6 @@ from .models import (
 from .validators import is_known_high_alert_medicine, normalise_nhs_number
 
 GRADE_FIELDS = ["physical_harm", "psychological_harm", "ncc_merp_category", "never_event"]
-# Without I, O, 0 and 1, so that a code read off a phone and typed again is not misread.
-FOLLOW_UP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def _acknowledge_within_working_days() -> int:
@@ -49,17 +47,6 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
-
-
-def follow_up_code_new() -> str:
-    raw = "".join(secrets.choice(FOLLOW_UP_ALPHABET) for _ in range(12))
-    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
-
-
-def follow_up_code_hash(code: str) -> str:
-    """Codes are 60 random bits, so a plain SHA-256 is enough and lets the code be looked up."""
-    normalised = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def _digest(text: str) -> str:

@@ -39,7 +39,7 @@ from .forms import (
     LearningForm,
     medicine_formset,
 )
-from .models import TRANSITIONS_BY_NAME, IncidentAction, MedicationIncident
+from .models import TRANSITIONS_BY_NAME, IncidentAction, LearningBulletin, MedicationIncident
 from .validators import HIGH_ALERT_MEDICINE_WORDS
 
 RECEIPT_SESSION_KEY = "incident_receipts"
@@ -478,7 +478,7 @@ def bulletin_detail(request, pk):
     return render(request, "incidents/bulletins/bulletin_detail.html", {
         "bulletin": bulletin,
         "incidents": selectors.bulletin_incident_summaries(bulletin),
-        "can_publish": permissions.can_publish_bulletin(request.user, bulletin) and bulletin.status == "draft",
+        "can_publish": permissions.can_publish_bulletin(request.user, bulletin) and bulletin.status == LearningBulletin.Status.DRAFT,
         "figures": selectors.bulletin_read_figures(bulletin) if can_see_counts else None,
     })
 
