@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model
 
+from config.widgets import DateInput
 from mso_registry.models import Role, RoleAssignment
 
 from .models import ControlType, HazardLogVersion, HazardStatus, Standard
@@ -80,7 +81,7 @@ class HazardForm(forms.Form):
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     actions = forms.CharField(label="Outstanding actions", widget=TEXTAREA, required=False)
-    review_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    review_date = forms.DateField(required=False, widget=DateInput())
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +114,7 @@ class HazardControlForm(forms.Form):
         label="How it was verified", widget=TEXTAREA, required=False,
         help_text="The test, audit or sign-off that shows it works. Leave blank until it is verified.",
     )
-    verified_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    verified_on = forms.DateField(required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

@@ -3,8 +3,9 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
-from django import forms
 from django.utils import timezone
+
+from config.widgets import DateInput
 
 from .models import MedicationIncident, PhysicalHarm, Stage, Status
 
@@ -32,10 +33,10 @@ class ReviewQueueFilter(django_filters.FilterSet):
         label="Red flag", choices=[("yes", "Red flags only")], empty_label="All incidents", method="filter_red_flag"
     )
     submitted_from = django_filters.DateFilter(
-        label="Reported from", method="filter_submitted_from", widget=forms.DateInput(attrs={"type": "date"})
+        label="Reported from", method="filter_submitted_from", widget=DateInput()
     )
     submitted_to = django_filters.DateFilter(
-        label="Reported to", method="filter_submitted_to", widget=forms.DateInput(attrs={"type": "date"})
+        label="Reported to", method="filter_submitted_to", widget=DateInput()
     )
     department = django_filters.CharFilter(lookup_expr="icontains", label="Department or location")
     sort = django_filters.ChoiceFilter(

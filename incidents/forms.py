@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config.widgets import DateInput, TimeInput
+
 from .models import (
     ContributingFactor,
     ErrorType,
@@ -33,12 +35,12 @@ class IncidentReportForm(forms.Form):
         error_messages=_required("Choose the organisation where it happened."),
     )
     occurred_on = forms.DateField(
-        label="Date it happened", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Date it happened", widget=DateInput(),
         error_messages={"required": "Enter the date it happened.", "invalid": "Enter a real date, for example 17 3 2026."},
     )
     occurred_time = forms.TimeField(
         label="Time it happened", help_text="Your best estimate if you are not sure.",
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeInput(),
         error_messages={"required": "Enter the time it happened (your best estimate).", "invalid": "Enter a time, for example 14:30."},
     )
     department = forms.CharField(
@@ -219,7 +221,7 @@ class ActionForm(forms.Form):
         queryset=None, label="Owner", empty_label="Choose the owner", error_messages=_required("Choose who owns the action.")
     )
     due_date = forms.DateField(
-        label="Due date", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Due date", widget=DateInput(),
         error_messages={"required": "Enter the date the action is due.", "invalid": "Enter a real date."},
     )
 
@@ -273,8 +275,8 @@ class FollowUpForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, required=False, empty_label=None, to_field_name="ods_code")
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
     department = forms.CharField(
         label="Department", required=False, max_length=120, widget=forms.TextInput(attrs={"list": "departments"})
     )

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from config.widgets import DateInput
+
 from .models import (
     ClinicalSafetyTraining,
     CommunicationRecipient,
@@ -17,7 +19,7 @@ from .models import (
 )
 
 User = get_user_model()
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = DateInput()
 
 
 class RoleAssignForm(forms.Form):
