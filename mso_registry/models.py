@@ -233,11 +233,18 @@ class ChangeOfDetailsRequest(models.Model):
         SUBMITTED = "submitted", "Awaiting the registry"
         ACCEPTED = "accepted", "Accepted"
         QUERIED = "queried", "Queried"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="change_requests")
     detail = models.CharField(max_length=20, choices=Detail.choices)
     value_before = models.CharField(max_length=300, blank=True)
     value_after = models.CharField(max_length=300, blank=True)
+    # When the change takes effect, if later than the request (a handover names the successor's start date).
+    effective_from = models.DateField(null=True, blank=True)
+    # The handover that sent it: cancelling the handover withdraws it.
+    handover = models.ForeignKey(
+        "Handover", null=True, blank=True, on_delete=models.PROTECT, related_name="change_requests"
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)

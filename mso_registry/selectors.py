@@ -185,13 +185,23 @@ DIRECTORY_COLUMNS = [
 
 
 def directory_holders(organisation: Organisation) -> dict:
-    """The MSO and board director of a directory row (from directory_rows' prefetch)."""
+    """The MSO and board director of a directory row (from directory_rows' prefetch), and whether the
+    national list names that MSO."""
+    from .national_list import Detail, listed_person
+
     holders = {a.role: a.user for a in organisation.listed_role_holders}
-    return {"mso": holders.get(Role.MSO), "director": holders.get(Role.BOARD_DIRECTOR)}
+    mso = holders.get(Role.MSO)
+    return {
+        "mso": mso,
+        "director": holders.get(Role.BOARD_DIRECTOR),
+        "mso_listed": bool(mso and listed_person(organisation, Detail.MSO)),
+    }
 
 
 def directory_table(organisations) -> list[list[str]]:
     """The rows of the national MSO list as exported (CSV and XLSX)."""
+    from .national_list import Detail, listed_person
+
     rows = []
     for organisation in organisations:
         holders = directory_holders(organisation)
@@ -207,9 +217,10 @@ def directory_table(organisations) -> list[list[str]]:
             organisation.generic_mso_email,
             director.full_name if director else "",
             organisation.record_confirmed_on.isoformat() if organisation.record_confirmed_on else "",
-            organisation.listed_mso,
+            # Only what the registry accepted and is still true: never someone who does not hold the post.
+            listed_person(organisation, Detail.MSO),
             organisation.listed_mailbox,
-            organisation.listed_board_director,
+            listed_person(organisation, Detail.BOARD_DIRECTOR),
         ])
     return rows
 
@@ -217,7 +228,7 @@ def directory_table(organisations) -> list[list[str]]:
 def change_requests_for_registry(status: str | None = None):
     from .models import ChangeOfDetailsRequest
 
-    requests = ChangeOfDetailsRequest.objects.select_related("organisation", "requested_by", "decided_by")
+    requests = ChangeOfDetailsRequest.objects.select_related("organisation", "requested_by", "decided_by", "handover")
     return requests.filter(status=status) if status else requests
 
 

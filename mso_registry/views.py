@@ -37,8 +37,18 @@ from .models import (
     ProfessionalDetails,
     RoleAssignment,
 )
+from .national_list import change_requests_with_mismatch
 
 User = get_user_model()
+
+
+def emailed_sentence(people) -> str:
+    """"Dr A and Helen Morgan have been emailed.": only the people a service really emailed."""
+    names = [str(person) for person in people]
+    if not names:
+        return "Nobody was emailed."
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{joined} {'has' if len(names) == 1 else 'have'} been emailed."
 
 
 def _registry_admin_only(request):
@@ -261,6 +271,7 @@ def change_request_list(request):
         status = ChangeOfDetailsRequest.Status.SUBMITTED
     requests = selectors.change_requests_for_registry(None if status == "all" else status)
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    page.object_list = change_requests_with_mismatch(page.object_list)
     return render(
         request,
         "mso_registry/change_requests.html",
@@ -337,7 +348,7 @@ def handover_start(request, ods_code):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Handover started. {successor} and the board director have been emailed.")
+                messages.success(request, f"Handover started. {emailed_sentence(handover.emailed)}")
                 return redirect("mso_registry:handover_detail", pk=handover.pk)
     return render(request, "mso_registry/handover_start.html", {"organisation": organisation, "form": form})
 
@@ -401,8 +412,12 @@ def handover_transition(request, pk, action):
             services.handover_complete(actor=request.user, handover=handover)
             messages.success(request, f"Handover complete: {handover.successor} is now the MSO.")
         else:
-            services.handover_cancel(actor=request.user, handover=handover, reason=_reason(request))
-            messages.success(request, "The handover is cancelled; the outgoing MSO stays in post.")
+            handover = services.handover_cancel(actor=request.user, handover=handover, reason=_reason(request))
+            messages.success(
+                request,
+                "The handover is cancelled; the outgoing MSO stays in post and the change-of-details request is "
+                f"withdrawn. {emailed_sentence(handover.emailed)}",
+            )
     except DomainError as error:
         messages.error(request, str(error))
     return redirect(handover_url(handover.pk))

@@ -20,7 +20,14 @@ from notifications.services import notification_queue
 
 from .. import permissions
 from ..models import ChangeOfDetailsRequest, Handover, HandoverItem, Organisation, Role, RoleAssignment
-from .records import change_request_create, person_listing, role_assign_authorised, role_end_authorised
+from .records import (
+    change_request_accept,
+    change_request_create,
+    change_requests_withdraw,
+    person_listing,
+    role_assign_authorised,
+    role_end_authorised,
+)
 
 User = get_user_model()
 
@@ -134,7 +141,9 @@ def handover_start(
                 actor=actor,
                 organisation=organisation,
                 detail=ChangeOfDetailsRequest.Detail.MSO,
-                value_after=f"{person_listing(successor)} from {successor_start_date:%-d %B %Y}",
+                value_after=person_listing(successor),
+                effective_from=successor_start_date,
+                handover=handover,
             )
             HandoverItem.objects.filter(handover=handover, code="change_request").update(
                 done=True, done_at=timezone.now(), done_by=actor,
@@ -153,13 +162,14 @@ def handover_start(
                     **({"covering_deputy": [None, covering_deputy.email]} if gap else {}),
                 },
             )
-            _notify_handover_started(handover, director, invited)
+            handover.emailed = _notify_handover_started(handover, director, invited)
     except IntegrityError as error:
         raise DomainError(f"{organisation.name} already has a handover in progress.") from error
     return handover
 
 
-def _notify_handover_started(handover: Handover, director, invited: bool) -> None:
+def _notify_handover_started(handover: Handover, director, invited: bool) -> list:
+    """Queue the emails; returns the people emailed, so that the page names only them."""
     organisation = handover.organisation
     context = {
         "organisation": organisation.name,
@@ -192,6 +202,7 @@ def _notify_handover_started(handover: Handover, director, invited: bool) -> Non
             context={**context, "event": "started"},
             idempotency_key=f"handover-started-director:{handover.pk}",
         )
+    return [handover.successor, *([director] if director else [])]
 
 
 def handover_item_update(*, actor, item: HandoverItem, done: bool, evidence: str = "") -> HandoverItem:
@@ -261,6 +272,11 @@ def handover_complete(*, actor, handover: Handover) -> Handover:
         handover.status = Handover.Status.COMPLETED
         handover.finished_at = timezone.now()
         handover.save(update_fields=["status", "finished_at"])
+        if permissions.is_registry_admin(actor):
+            # The registry completing it accepts its own request now that it is true; anyone else's
+            # completion leaves the request for the registry, which can accept it from today.
+            for request in handover.change_requests.filter(status=ChangeOfDetailsRequest.Status.SUBMITTED):
+                change_request_accept(actor=actor, request=request)
         audit_record(
             actor=actor, action="handover.completed", target=handover, organisation=handover.organisation,
             changes={"status": [Handover.Status.IN_PROGRESS.value, Handover.Status.COMPLETED.value]},
@@ -286,6 +302,8 @@ def handover_complete(*, actor, handover: Handover) -> Handover:
 
 
 def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:
+    """Cancel: the outgoing MSO stays in post, the handover's change-of-details requests still awaiting
+    the registry are withdrawn, and the successor and board director are told. Sets `handover.emailed`."""
     if not permissions.can_run_handover(actor, handover):
         raise NotAllowed("Only the outgoing MSO, the board director or the registry administrator cancels a handover.")
     if not reason.strip():
@@ -300,5 +318,41 @@ def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:
             actor=actor, action="handover.cancelled", target=handover, organisation=handover.organisation,
             changes={"status": [Handover.Status.IN_PROGRESS.value, Handover.Status.CANCELLED.value], "reason": [None, reason]},
         )
+        change_requests_withdraw(
+            actor=actor, requests=list(handover.change_requests.all()),
+            reason=f"Withdrawn: the handover was cancelled ({handover.finish_note}).",
+        )
+        handover.emailed = _notify_handover_cancelled(handover)
     return handover
+
+
+def _notify_handover_cancelled(handover: Handover) -> list:
+    organisation = handover.organisation
+    context = {
+        "organisation": organisation.name,
+        "outgoing": str(handover.outgoing.user),
+        "successor": str(handover.successor),
+        "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
+        "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
+        "reason": handover.finish_note,
+        "event": "been cancelled",
+        "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
+    }
+    notification_queue(
+        recipient=handover.successor.email,
+        subject=f"The MSO handover at {organisation.name} is cancelled",
+        template="mso_registry/email/handover_cancelled_successor",
+        context=context,
+        idempotency_key=f"handover-cancelled-successor:{handover.pk}",
+    )
+    director = _current_holder(organisation, Role.BOARD_DIRECTOR)
+    if director:
+        notification_queue(
+            recipient=director.email,
+            subject=f"MSO handover cancelled at {organisation.name}",
+            template="mso_registry/email/handover_director",
+            context=context,
+            idempotency_key=f"handover-cancelled-director:{handover.pk}",
+        )
+    return [handover.successor, *([director] if director else [])]
 

@@ -22,6 +22,7 @@ from ..models import (
     Role,
     RoleAssignment,
 )
+from ..national_list import change_request_mismatch
 from ..selectors import forget_current_roles
 from ..validators import normalise_ods_code
 
@@ -251,16 +252,19 @@ def role_end_authorised(*, actor, assignment: RoleAssignment, end_date: date | N
 
 
 def change_request_create(
-    *, actor, organisation: Organisation, detail: str, value_after: str
+    *, actor, organisation: Organisation, detail: str, value_after: str, effective_from: date | None = None, handover=None
 ) -> ChangeOfDetailsRequest:
     """Record a change for the national list, in the caller's transaction, and tell the registry.
-    A change made by the registry administrator themselves is accepted at once."""
+    A change made by the registry administrator themselves is accepted at once when it is already
+    true of the record; one that takes effect later (a handover's successor) waits like any other."""
     before = getattr(organisation, LISTED_FIELD[detail])
     request = ChangeOfDetailsRequest.objects.create(
         organisation=organisation,
         detail=detail,
         value_before=before,
         value_after=value_after,
+        effective_from=effective_from,
+        handover=handover,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit_record(
@@ -270,7 +274,7 @@ def change_request_create(
         organisation=organisation,
         changes={request.get_detail_display(): [before, value_after]},
     )
-    if permissions.is_registry_admin(actor):
+    if permissions.is_registry_admin(actor) and not change_request_mismatch(request):
         _change_request_decide(actor=actor, request=request, status=ChangeOfDetailsRequest.Status.ACCEPTED, note="")
         return request
     notification_queue(
@@ -327,6 +331,11 @@ def _change_request_close(*, actor, request, status, note) -> ChangeOfDetailsReq
         request = ChangeOfDetailsRequest.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=request.pk)
         if request.status != ChangeOfDetailsRequest.Status.SUBMITTED:
             raise DomainError(f"This request has already been {request.get_status_display().lower()}.")
+        if status == ChangeOfDetailsRequest.Status.ACCEPTED:
+            # The national list may only name who holds the post: a stale request is refused, with why.
+            mismatch = change_request_mismatch(request)
+            if mismatch:
+                raise DomainError(f"Not accepted: this request no longer matches the organisation's record. {mismatch}")
         _change_request_decide(actor=actor, request=request, status=status, note=note)
         if status == ChangeOfDetailsRequest.Status.QUERIED:
             organisation = request.organisation
@@ -346,6 +355,18 @@ def _change_request_close(*, actor, request, status, note) -> ChangeOfDetailsReq
                     idempotency_key=f"change-request-queried:{request.pk}",
                 )
     return request
+
+
+def change_requests_withdraw(*, actor, requests, reason: str) -> int:
+    """Withdraw requests still awaiting the registry (their handover was cancelled), in the caller's
+    transaction, each with its audit record; returns how many were withdrawn."""
+    withdrawn = 0
+    for request in ChangeOfDetailsRequest.objects.select_for_update(of=("self",)).filter(
+        pk__in=[r.pk for r in requests], status=ChangeOfDetailsRequest.Status.SUBMITTED
+    ).select_related("organisation"):
+        _change_request_decide(actor=actor, request=request, status=ChangeOfDetailsRequest.Status.WITHDRAWN, note=reason)
+        withdrawn += 1
+    return withdrawn
 
 
 # --- people ----------------------------------------------------------------------------------------
