@@ -1,16 +1,40 @@
-"""Project-wide middleware: failed authorisations are logged, and approvers must use MFA."""
+"""Project-wide middleware: failed authorisations are logged, approvers must use MFA, and a
+session that cannot be saved after the view does not turn a saved change into an error."""
 
 import logging
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 
 from mso_registry.models import Role
 from mso_registry.selectors import current_roles_of
 
 security_log = logging.getLogger("medsafety.security")
+logger = logging.getLogger(__name__)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that losing the database while saving the session (after the view, so after
+    a report has been committed) answers with the view's own response instead of the 503 page.
+    What is lost is that save: the idle timeout is not pushed back this once. Anything the next page
+    needs from the session is saved inside the change's transaction instead (the incident receipt)."""
+
+    def process_response(self, request, response):
+        from .views import _database_unavailable
+
+        try:
+            return super().process_response(request, response)
+        except Exception as error:  # the database's own error, or SessionInterrupted raised from it
+            if not _database_unavailable(error):
+                raise
+            logger.warning("Session not saved after %s %s answered %s: %r",
+                           request.method, request.path, response.status_code, error)  # fmt: skip
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 class RefusedRequestLogMiddleware:

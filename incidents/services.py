@@ -14,6 +14,7 @@ from core.domain import DomainError, NotAllowed
 from mso_registry.models import Organisation, Role
 from mso_registry.selectors import current_roles_of, organisation_current_role_holders
 from notifications.services import notification_queue, notifications_queue_many
+from submissions.services import submission_claim, submission_made, submission_made_by
 
 from . import permissions, rules, selectors
 from .codes import follow_up_code_hash, follow_up_code_new
@@ -33,6 +34,10 @@ from .models import (
 from .validators import is_known_high_alert_medicine, normalise_nhs_number
 
 GRADE_FIELDS = ["physical_harm", "psychological_harm", "ncc_merp_category", "never_event"]
+# What each one-time submission key is for (submissions/); a per-object one ends with ":<pk>".
+REPORT_PURPOSE = "incident.report"
+ACTION_PURPOSE = "incident.action"
+BULLETIN_PUBLISH_PURPOSE = "bulletin.publish"
 
 
 def _acknowledge_within_working_days() -> int:
@@ -99,11 +104,13 @@ def incident_report(
     immediate_action: str = "",
     contributing_factors: list[str] | None = None,
     wants_feedback: bool = True,
+    submission_key: str = "",
 ) -> tuple[MedicationIncident, str | None]:
     """Record a report and give it a reference. An anonymous report keeps no link to its reporter,
     not even in the audit trail, and comes back with its follow-up code (only its hash is stored).
     A red-flag incident emails the MSO and opens an escalation to the board director in the same
-    transaction."""
+    transaction. A form sent again with the same submission key raises AlreadySubmitted with the
+    first report, and records nothing."""
     if not permissions.can_report(reporter, organisation):
         raise NotAllowed("You may report incidents only for an organisation you work for.")
     if not medicines:
@@ -118,6 +125,7 @@ def incident_report(
     code = follow_up_code_new() if anonymous else None
     now = timezone.now()
     with transaction.atomic():
+        claim = submission_claim(key=submission_key, user=reporter, purpose=REPORT_PURPOSE)
         incident = MedicationIncident.objects.create(
             reference=_next_reference(now),
             organisation=organisation,
@@ -165,7 +173,27 @@ def incident_report(
         )
         if flags:
             _red_flag_raise(incident=incident, flags=flags)
+        submission_made(claim, incident)
     return incident, code
+
+
+def incident_follow_up_code_reissue(*, incident: MedicationIncident, reporter, submission_key: str) -> str:
+    """An anonymous report sent again from the same form: the reporter may never have seen the first
+    code (the answer that showed it was lost), so they get a new one and the old one stops working.
+    Only the holder of the form's submission key gets it; audited without naming anyone."""
+    with transaction.atomic():
+        incident = _locked(incident)
+        made = submission_made_by(key=submission_key, user=reporter, purpose=REPORT_PURPOSE)
+        if made is None or made.pk != incident.pk or not incident.is_anonymous:
+            raise NotAllowed("Only the form that sent this anonymous report can have its follow-up code again.")
+        code = follow_up_code_new()
+        incident.follow_up_code_hash = follow_up_code_hash(code)
+        incident.save(update_fields=["follow_up_code_hash"])
+        audit_record(
+            actor=None, action="incident.follow_up_code_reissued", target=incident, organisation=incident.organisation,
+            changes={"follow_up_code": ["replaced", "a new code shown to whoever sent the report again"]},
+        )
+    return code
 
 
 def _red_flag_raise(*, incident: MedicationIncident, flags: list[str]) -> None:

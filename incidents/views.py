@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from core.domain import DomainError
 from core.pagination import BoundedPaginator
 from core.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
 from mso_registry.models import Organisation
+from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import charts, permissions, selectors, services
 from .filters import ReviewQueueFilter
@@ -82,31 +84,34 @@ def incident_report(request):
     problem = ""
     if request.method == "POST" and form.is_valid() & formset.is_valid():
         data = form.cleaned_data
+        key = request.POST.get(SUBMISSION_KEY, "")
         try:
-            incident, code = services.incident_report(
-                reporter=request.user,
-                organisation=data["organisation"],
-                anonymous=data["anonymous"],
-                occurred_at=data["occurred_at"],
-                department=data["department"],
-                stage=data["stage"],
-                error_types=data["error_types"],
-                physical_harm=data["physical_harm"],
-                psychological_harm=data["psychological_harm"],
-                never_event=data["never_event"],
-                description=data["description"],
-                immediate_action=data["immediate_action"],
-                contributing_factors=data["contributing_factors"],
-                nhs_number=data["nhs_number"],
-                wants_feedback=data["wants_feedback"],
-                medicines=[f.cleaned_data for f in formset.forms if f.cleaned_data],
-            )
+            with transaction.atomic():
+                incident, code = services.incident_report(
+                    reporter=request.user,
+                    organisation=data["organisation"],
+                    anonymous=data["anonymous"],
+                    occurred_at=data["occurred_at"],
+                    department=data["department"],
+                    stage=data["stage"],
+                    error_types=data["error_types"],
+                    physical_harm=data["physical_harm"],
+                    psychological_harm=data["psychological_harm"],
+                    never_event=data["never_event"],
+                    description=data["description"],
+                    immediate_action=data["immediate_action"],
+                    contributing_factors=data["contributing_factors"],
+                    nhs_number=data["nhs_number"],
+                    wants_feedback=data["wants_feedback"],
+                    medicines=[f.cleaned_data for f in formset.forms if f.cleaned_data],
+                    submission_key=key,
+                )
+                _receipt_remember(request, incident, code)
+        except AlreadySubmitted as first:
+            return _report_received_again(request, first.target, key)
         except DomainError as error:
             problem = str(error)
         else:
-            receipts = request.session.get(RECEIPT_SESSION_KEY, {})
-            receipts[incident.reference] = code or ""
-            request.session[RECEIPT_SESSION_KEY] = receipts
             return redirect("incidents:incident_receipt", reference=incident.reference)
     return render(
         request,
@@ -121,6 +126,32 @@ def incident_report(request):
             "organisation_key": "|".join(f"{o.pk}:{o.name}" for o in queryset),
         },
     )
+
+
+def _receipt_remember(request, incident, code) -> None:
+    """What the receipt page needs, saved in the report's own transaction: once it commits, showing
+    the receipt writes nothing more that could fail (config.middleware.SessionMiddleware)."""
+    receipts = request.session.get(RECEIPT_SESSION_KEY, {})
+    receipts[incident.reference] = code or ""
+    request.session[RECEIPT_SESSION_KEY] = receipts
+    request.session.save()
+
+
+def _report_received_again(request, incident, key):
+    """The same form sent again (a double click, a retry after an error page): nothing new is made,
+    and the reporter lands on the first report's receipt; an anonymous one with a new code."""
+    with transaction.atomic():
+        code = (
+            services.incident_follow_up_code_reissue(incident=incident, reporter=request.user, submission_key=key)
+            if incident.is_anonymous else None
+        )
+        _receipt_remember(request, incident, code)
+    messages.info(
+        request,
+        f"This report was already received as {incident.reference}; it has not been sent twice."
+        + (" Below is a new follow-up code: any code shown before for this report no longer works." if code else ""),
+    )
+    return redirect("incidents:incident_receipt", reference=incident.reference)
 
 
 @never_cache
