@@ -167,6 +167,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# The client's address for these limits and the follow-up code throttle (core.throttle): REMOTE_ADDR,
+# unless our own proxies are declared. X-Forwarded-For is ignored until TRUSTED_PROXY_COUNT says
+# how many of its entries our proxies appended; a client could write the rest.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MedSafety Hub"
 MFA_RECOVERY_CODE_COUNT = 10

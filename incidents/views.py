@@ -9,7 +9,6 @@ from django import forms
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -23,6 +22,7 @@ from audit.selectors import history_of
 from core.domain import DomainError
 from core.pagination import BoundedPaginator
 from core.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
+from core.throttle import Window, client_address
 from mso_registry.models import Organisation
 from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
@@ -46,7 +46,10 @@ from .validators import HIGH_ALERT_MEDICINE_WORDS
 
 RECEIPT_SESSION_KEY = "incident_receipts"
 QUEUE_COUNT_LIMIT = 2000  # 80 pages; past that the queue asks for a narrower filter
-FOLLOW_UP_FAILURES_PER_HOUR = 20
+# Wrong follow-up codes: per client address, and per report whatever the address (a guesser
+# with many addresses). Counted in the shared cache, which production requires.
+FOLLOW_UP_BY_ADDRESS = Window("follow-up-address", limit=20, seconds=3600)
+FOLLOW_UP_BY_REPORT = Window("follow-up-report", limit=10, seconds=3600)
 
 
 def _field_anchor(form, name) -> str:
@@ -183,20 +186,27 @@ def incident_follow_up(request):
     """Without signing in: the status and feedback of an anonymous report, given its code."""
     form = FollowUpForm(request.POST or None)
     incident = None
-    throttle_key = f"incident-follow-up-failures:{request.META.get('REMOTE_ADDR', '')}"
     if request.method == "POST" and form.is_valid():
-        if cache.get(throttle_key, 0) >= FOLLOW_UP_FAILURES_PER_HOUR:
-            form.add_error(None, "Too many codes that did not match. Try again in an hour.")
-        else:
+        # Each attempt takes a place in both windows before the code is checked, so parallel
+        # guesses cannot slip past the limit; a correct code gives its places back.
+        buckets = [
+            (FOLLOW_UP_BY_ADDRESS, client_address(request)),
+            (FOLLOW_UP_BY_REPORT, form.cleaned_data["reference"].strip().upper()),
+        ]
+        allowed = all([window.take(bucket) for window, bucket in buckets])
+        if allowed:
             incident = selectors.incident_by_follow_up_code(
                 reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
             )
-            if incident is None:
-                cache.set(throttle_key, cache.get(throttle_key, 0) + 1, 3600)
-                form.add_error(
-                    None,
-                    "The reference and follow-up code do not match a report. Check both against your receipt.",
-                )
+        if not allowed or incident is not None:
+            for window, bucket in buckets:
+                window.give_back(bucket)
+        if not allowed:
+            form.add_error(None, "Too many codes that did not match. Try again in an hour.")
+        elif incident is None:
+            form.add_error(
+                None, "The reference and follow-up code do not match a report. Check both against your receipt."
+            )
     return render(request, "incidents/follow_up.html", {"form": form, "incident": incident})
 
 
