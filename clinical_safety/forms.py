@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model
 
-from config.widgets import DateInput
+from core.widgets import DateInput
 from mso_registry.models import Role, RoleAssignment
 
 from .models import ControlType, HazardLogVersion, HazardStatus, Standard

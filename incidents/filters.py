@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from config.widgets import DateInput
+from core.widgets import DateInput
 
 from .models import MedicationIncident, PhysicalHarm, Stage, Status
 

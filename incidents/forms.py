@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.widgets import DateInput, TimeInput
+from core.widgets import DateInput, TimeInput
 
 from .models import (
     ContributingFactor,

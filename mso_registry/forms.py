@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from config.widgets import DateInput
+from core.widgets import DateInput
 
 from .models import (
     ClinicalSafetyTraining,
