@@ -1,19 +1,46 @@
-"""Lists downloaded as CSV or Excel: one place for the content types and the formula guard."""
+"""Lists downloaded as CSV or Excel: one place for the content types, how a value reads in a cell,
+and the formula guard."""
+
+from datetime import date, datetime
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def formula_safe(row) -> list:
-    """A cell starting with = + - @ would run as a formula when the file is opened in a spreadsheet."""
-    return ["'" + value if isinstance(value, str) and value[:1] in "=+-@" else value for value in row]
+    """A cell starting with = + - @ would run as a formula when the file is opened in a spreadsheet.
+    Only such a cell gets the quote: an empty one stays empty."""
+    return ["'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value for value in row]
+
+
+def spreadsheet_value(value, *, xlsx: bool = False):
+    """A value as a person reads it in a cell: Yes/No, local date and time to the minute, blank for
+    nothing. Excel keeps real dates (it sorts and filters them) but no time zone; CSV gets text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        local = local.replace(second=0, microsecond=0, tzinfo=None)
+        return local if xlsx else local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value if xlsx else value.isoformat()
+    return value
+
+
+def spreadsheet_row(values, *, xlsx: bool = False) -> list:
+    """A row ready for the file: each value readable, then the formula guard."""
+    return formula_safe([spreadsheet_value(v, xlsx=xlsx) for v in values])
 
 
 def dataset_download(dataset, *, name: str, file_format: str) -> HttpResponse:
-    """A tablib Dataset as an attachment named `<name>-<today>.<format>`; rows must be formula_safe already."""
+    """A tablib Dataset (or Databook, for xlsx) as an attachment named `<name>-<today>.<format>`;
+    rows must be formula_safe already."""
     if file_format not in CONTENT_TYPES:
         raise Http404("This list downloads as .csv or .xlsx.")
     response = HttpResponse(dataset.export(file_format), content_type=CONTENT_TYPES[file_format])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "incidents"
 
@@ -9,11 +9,12 @@ urlpatterns = [
     path("follow-up/", views.incident_follow_up, name="incident_follow_up"),
     path("mine/", views.my_reports, name="my_reports"),
     path("review/", views.review_queue, name="review_queue"),
-    path("review/export.csv", views.review_queue_csv, name="review_queue_csv"),
-    path("review/export.xlsx", views.review_queue_xlsx, name="review_queue_xlsx"),
+    path("review/export.csv", exports.review_queue_csv, name="review_queue_csv"),
+    path("review/export.xlsx", exports.review_queue_xlsx, name="review_queue_xlsx"),
     path("escalations/", views.escalation_list, name="escalation_list"),
     path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/export.<str:file_format>", exports.dashboard_export, name="dashboard_export"),
     path("national/", views.national_dashboard, name="national_dashboard"),
     path("bulletins/", views.bulletin_list, name="bulletin_list"),
     path("bulletins/new/", views.bulletin_create, name="bulletin_create"),

@@ -1,10 +1,6 @@
 """Incident pages. Each view reads through a selector scoped to the user, validates with a form
 and calls one service; a refusal from a service becomes a message on the page."""
 
-import csv
-import io
-import itertools
-
 from django import forms
 
 from django.contrib import messages
@@ -12,16 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
 from core.domain import DomainError
 from core.pagination import BoundedPaginator
-from core.spreadsheets import XLSX_CONTENT_TYPE, formula_safe
 from core.throttle import Window, client_address
 from mso_registry.models import Organisation
 from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
@@ -231,61 +225,6 @@ def review_queue(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-QUEUE_EXPORT_COLUMNS = [
-    ("reference", "Reference"), ("organisation__name", "Organisation"), ("submitted_at", "Reported"),
-    ("occurred_at", "Happened"), ("department", "Department"), ("stage", "Stage"), ("physical_harm", "Physical harm"),
-    ("psychological_harm", "Psychological harm"), ("ncc_merp_category", "NCC MERP"), ("never_event", "Never Event"),
-    ("high_alert", "High-alert"), ("red_flag", "Red flag"), ("status", "Status"),
-]
-XLSX_MAX_ROWS = 200_000  # a spreadsheet past this is better as CSV
-
-
-def _export_rows(request):
-    if not permissions.review_organisation_ids(request.user):
-        raise PermissionDenied("Only the MSO team exports incidents.")
-    queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
-    rows = queue.qs.values_list(*[name for name, _ in QUEUE_EXPORT_COLUMNS]).iterator(chunk_size=2000)
-    return [label for _, label in QUEUE_EXPORT_COLUMNS], (formula_safe(row) for row in rows)
-
-
-@login_required
-def review_queue_csv(request):
-    """The filtered queue as CSV, streamed so that a year of incidents does not sit in memory."""
-    header, rows = _export_rows(request)
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(line) for line in itertools.chain([header], rows))
-    response = StreamingHttpResponse(lines, content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="medication-incidents.csv"'
-    return response
-
-
-@login_required
-def review_queue_xlsx(request):
-    """The filtered queue as an Excel workbook, written row by row (openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-
-    header, rows = _export_rows(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Medication incidents")
-    sheet.append(header)
-    for count, row in enumerate(rows):
-        if count >= XLSX_MAX_ROWS:
-            sheet.append([f"Only the first {XLSX_MAX_ROWS:,} rows fit here: narrow the filters or download CSV."])
-            break
-        # Excel keeps no time zone: write local times.
-        sheet.append([timezone.localtime(v).replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="medication-incidents.xlsx"'
-    return response
-
-
 def _incident_or_404(request, reference):
     return get_object_or_404(selectors.incident_for_page(request.user, reference))
 
@@ -449,8 +388,10 @@ def escalation_acknowledge(request, pk):
     return redirect("incidents:escalation_list")
 
 
-@login_required
-def dashboard(request):
+def dashboard_for_request(request, *, foreign_is_404: bool = False) -> tuple:
+    """The dashboard's filter form, organisation and figures for this reader, shared by the page and
+    its download. An organisation that is not the reader's: the page shows their first with the
+    form's error; the download (foreign_is_404) is not found."""
     organisations = list(selectors.dashboard_organisations(request.user))
     if not organisations:
         raise PermissionDenied("The dashboard is for the MSO team and the board director.")
@@ -459,6 +400,8 @@ def dashboard(request):
         data["date_from"] = selectors.dashboard_default_start().isoformat()
     form = DashboardFilterForm(data, organisations=organisations)
     filters = form.cleaned_data if form.is_valid() else {}
+    if foreign_is_404 and "organisation" in form.errors:
+        raise Http404("No such organisation among yours.")
     organisation = filters.get("organisation") or organisations[0]
     figures = selectors.dashboard(
         organisation=organisation,
@@ -466,12 +409,18 @@ def dashboard(request):
         date_to=filters.get("date_to"),
         department=filters.get("department") or "",
     )
+    return form, organisation, figures
+
+
+@login_required
+def dashboard(request):
+    form, organisation, figures = dashboard_for_request(request)
     return render(
         request,
         "incidents/dashboard.html",
-        {"form": form, "organisation": organisation, "figures": figures, "charts": charts.dashboard_charts(figures)},
+        {"form": form, "organisation": organisation, "figures": figures, "charts": charts.dashboard_charts(figures),
+         "query": request.GET.urlencode()},
     )
-
 
 
 # --- learning bulletins ---------------------------------------------------------------------------

@@ -242,3 +242,12 @@ def test_the_beat_task_runs_all_three(riverside_mso, riverside):
     result = send_registry_reminders.apply().get()
     assert set(result) == {"overdue_items", "vacancies", "confirmations"}
     assert result["confirmations"] == 1
+
+
+def test_export_leaves_empty_cells_empty(client, national):
+    """Issue 15, point 8: the formula guard put a lone ' in every empty cell (no ICB, no director)."""
+    client.force_login(national)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("mso_registry:directory_export", args=["csv"])).content.decode())))
+    hillside_row = dict(zip(rows[0], next(r for r in rows if r[0] == "R9H")))
+    assert hillside_row["ICB"] == "" and hillside_row["MSO email"] == ""
+    assert not any(cell == "'" for row in rows for cell in row)

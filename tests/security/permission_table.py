@@ -138,6 +138,7 @@ KWARGS = {
     "clinical_safety:safety_case_decide": lambda o, org: {"pk": o["submitted_safety_case"].pk},
     # incidents
     "incidents:escalation_acknowledge": lambda o, org: {"pk": o["escalation"].pk},
+    "incidents:dashboard_export": lambda o, org: {"file_format": "csv"},
     "incidents:bulletin_detail": lambda o, org: {"pk": o["bulletin"].pk},
     "incidents:bulletin_publish": lambda o, org: {"pk": o["bulletin"].pk},
     **{
@@ -210,6 +211,7 @@ page("incidents:escalation_list", only("director"))
 action("incidents:escalation_acknowledge", only("director", otherwise=404, director=REDIRECT),
        data={"comment": "Seen; the board will discuss it."})  # fmt: skip
 page("incidents:dashboard", only("mso", "director", "hillside_mso"))
+page("incidents:dashboard_export", only("mso", "director", "hillside_mso"))  # each their own organisation's
 page("incidents:national_dashboard", only("registry_admin"))
 page("incidents:bulletin_list", roles(registry_admin=403))
 page("incidents:bulletin_create", only("mso", "hillside_mso"), post=only("mso", "hillside_mso"))
