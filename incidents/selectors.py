@@ -353,7 +353,7 @@ def national_dashboard(*, months: int = 12) -> dict:
     )
     per_month = list(
         period.values("month").annotate(
-            total=Sum("incidents"), moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=moderate_or_worse))
+            total=Sum("incidents"), moderate_or_worse=Sum("incidents", filter=Q(physical_harm__in=MODERATE_OR_WORSE))
         ).order_by("month")
     )
     by_region = dict(period.values_list("region").annotate(total=Sum("incidents")).order_by())
