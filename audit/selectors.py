@@ -1,6 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
+from .labels import HISTORY_KINDS
 from .models import AuditEvent
 
 
@@ -13,6 +14,12 @@ def history_of(target: Model) -> QuerySet[AuditEvent]:
     )
 
 
-def history_of_organisation(organisation) -> QuerySet[AuditEvent]:
-    """Every audit event filed under an organisation (its record and its role assignments)."""
-    return AuditEvent.objects.filter(organisation=organisation).select_related("actor").order_by("-sequence")
+def history_of_organisation(organisation, *, kind: str = "") -> QuerySet[AuditEvent]:
+    """Every audit event filed under an organisation, or only those of one of HISTORY_KINDS."""
+    events = AuditEvent.objects.filter(organisation=organisation)
+    if kind in HISTORY_KINDS:
+        prefixes = Q()
+        for prefix in HISTORY_KINDS[kind][1]:
+            prefixes |= Q(action__startswith=prefix)
+        events = events.filter(prefixes)
+    return events.select_related("actor").order_by("-sequence")

@@ -189,6 +189,28 @@ class HazardLogVersion(models.Model):
         raise RuntimeError("An issued hazard log version cannot be deleted.")
 
 
+class HazardLogImport(models.Model):
+    """A manufacturer's issued hazard log taken into a deployer's log, once: the database refuses the
+    same file (by its content hash) twice for one system, which would duplicate every hazard."""
+
+    system = models.ForeignKey(HealthITSystem, on_delete=models.PROTECT, related_name="hazard_log_imports")
+    content_hash = models.CharField(max_length=64)
+    origin = models.CharField(max_length=300, help_text="The manufacturer, system, version and hazard log version.")
+    first_number = models.PositiveIntegerField(help_text="The local number of the first hazard it added.")
+    hazard_count = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["system", "-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "content_hash"], name="one_import_of_a_hazard_log_per_system"),
+        ]
+
+    def __str__(self):
+        return f"{self.origin} into {self.system}"
+
+
 class SafetyCaseStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Awaiting governance approval"

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.labels import fields_in_words
 from audit.services import audit_record, changes_between, snapshot
 from core.domain import DomainError, NotAllowed
 from mso_registry.models import Role, RoleAssignment
@@ -21,6 +22,7 @@ from . import permissions
 from .models import (
     Hazard,
     HazardControl,
+    HazardLogImport,
     HazardLogVersion,
     HazardScore,
     HazardStatus,
@@ -191,7 +193,7 @@ def hazard_update(*, actor, hazard: Hazard, details: dict) -> Hazard:
         )
         _safety_cases_mark_out_of_date(
             system=hazard.system, actor=actor,
-            reason=f"{hazard.reference} ({hazard.title}) was changed: {', '.join(sorted(changes))}",
+            reason=f"{hazard.reference} ({hazard.title}) was changed: {fields_in_words(Hazard, changes)}",
         )
     return hazard
 
@@ -519,10 +521,23 @@ def _validation_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _already_imported(earlier: HazardLogImport) -> str:
+    first, last = earlier.first_number, earlier.first_number + earlier.hazard_count - 1
+    added = {0: "it had no hazards", 1: f"its hazard is H-{first:03d}"}.get(
+        earlier.hazard_count, f"its {earlier.hazard_count} hazards are H-{first:03d} to H-{last:03d}"
+    )
+    return (
+        f"This file ({earlier.origin}) was imported on {timezone.localtime(earlier.imported_at):%-d %b %Y} by "
+        f"{earlier.imported_by.get_full_name()}: {added}. Importing it again would add every hazard twice; "
+        "edit those hazards instead, or import the manufacturer's newer version."
+    )
+
+
 def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[Hazard]:
     """A deployer (DCB0160) takes a manufacturer's issued hazard log into its own log. Each hazard
     is added as Transferred, numbered after the local ones, with its controls and where it came from.
-    The file's content hash is checked first, so an edited file is refused."""
+    The file's content hash is checked first, so an edited file is refused; a deployer's own log, or a
+    file this system has already imported (kept as a HazardLogImport), is refused with the reason."""
     log = document.get("hazard_log") if isinstance(document, dict) else None
     if not isinstance(log, dict) or document.get("format") != EXPORT_FORMAT or "hazards" not in log:
         raise DomainError("This is not a hazard log exported from MedSafety Hub (format medsafety-hub/hazard-log/1).")
@@ -531,13 +546,23 @@ def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[
     problem = _import_shape_problem(log)
     if problem:
         raise DomainError(problem)
+    if str(log["system"].get("standard", "")).startswith("DCB0160"):
+        raise DomainError(
+            f"This is a deployer's (DCB0160) hazard log, {log['system'].get('organisation') or 'another organisation'}'s "
+            "own: only a manufacturer's (DCB0129) hazard log can be imported. Ask the manufacturer for theirs."
+        )
     with transaction.atomic():
         system = HealthITSystem.objects.select_for_update().select_related("organisation").get(pk=system.pk)
         _require_editor(actor, system)
         if system.standard != Standard.DCB0160:
             raise DomainError("Only a deployer's (DCB0160) hazard log imports a manufacturer's hazards.")
+        # Under the system's lock, so two uploads of one file cannot both pass this check.
+        earlier = system.hazard_log_imports.filter(content_hash=document["content_hash"]).select_related("imported_by").first()
+        if earlier is not None:
+            raise DomainError(_already_imported(earlier))
         number = system.hazards.aggregate(n=Max("number"))["n"] or 0
         origin = f"{log['system']['manufacturer']} {log['system']['name']} {log['system']['version']}, hazard log version {document.get('version')}"
+        first_number = number + 1
         imported = []
         for entry in log["hazards"]:
             number += 1
@@ -569,6 +594,10 @@ def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[
                 changes={"source": [None, hazard.source], "status": [None, hazard.status]},
             )
             imported.append(hazard)
+        HazardLogImport.objects.create(
+            system=system, content_hash=document["content_hash"], origin=origin[:300], first_number=first_number,
+            hazard_count=len(imported), imported_by=actor,
+        )
         if imported:
             _safety_cases_mark_out_of_date(
                 system=system, actor=actor, reason=f"{len(imported)} hazards were imported from {origin}"

@@ -458,4 +458,5 @@ def hazard_log_import(request, pk):
                 request, f"{len(imported)} hazards are imported as Transferred. Add your local hazards and controls."
             )
             return redirect("clinical_safety:system_detail", pk=system.pk)
-    return render(request, "clinical_safety/hazard_log_import.html", {"form": form, "system": system})
+    earlier = system.hazard_log_imports.select_related("imported_by")
+    return render(request, "clinical_safety/hazard_log_import.html", {"form": form, "system": system, "earlier": earlier})

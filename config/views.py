@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 @login_required
 def home(request):
     context = {"roles": registry.current_roles_of(request.user), "cards": registry.home_organisation_cards(request.user)}
+    if not context["roles"]:
+        context["former_roles"] = registry.roles_not_current_of(request.user)
     context["incidents_home"] = incidents.home_section(request.user)
     context["clinical_safety"] = clinical_safety_home(request.user)
     context["communications_home"] = registry.home_communications(request.user)

@@ -99,6 +99,11 @@ def _reference_numbers(years: list[int]):
         yield f"MI-{year}-{counters[year]:06d}"
 
 
+def _by(moment: datetime, now: datetime) -> datetime:
+    """A step of an incident's story, never later than now: demo data has no future."""
+    return min(moment, now)
+
+
 def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> int:
     now = timezone.now()
     team = list(
@@ -123,8 +128,9 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> 
             flags = red_flags(facts_of(physical_harm=physical, psychological_harm=psychological, never_event="",
                                        medicines=medicines))
             age_days = (now - when).days
-            status = (Status.CLOSED if age_days > 45 else rng.choice([Status.SUBMITTED, Status.IN_REVIEW,
-                      Status.AWAITING_ACTIONS, Status.CLOSED])) if reviewer else Status.SUBMITTED
+            # Closing takes 12 to 40 days (feedback goes at day 12), so only an incident that old is closed.
+            recent = [Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ACTIONS] + ([Status.CLOSED] if age_days >= 12 else [])
+            status = Status.SUBMITTED if not reviewer else Status.CLOSED if age_days > 45 else rng.choice(recent)
             reviewed = status != Status.SUBMITTED
             anonymous = rng.random() < 0.15
             incident = MedicationIncident(
@@ -140,15 +146,15 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> 
                 contributing_factors=rng.sample(["person", "task", "tools", "organisation", "environment"], 2),
                 reported_physical_harm=physical, reported_psychological_harm=psychological,
                 physical_harm=physical, psychological_harm=psychological,
-                harm_confirmed_at=when + timedelta(days=2) if reviewed else None,
+                harm_confirmed_at=_by(when + timedelta(days=2), now) if reviewed else None,
                 harm_confirmed_by=reviewer if reviewed else None,
                 ncc_merp_category=rng.choice(["B", "C", "D", "E"]) if reviewed and HARM_RANK[physical] < 3
                 else (NCCMERPCategory.F if reviewed else ""),
                 high_alert=any(m["high_alert"] for m in medicines),
                 red_flags=flags, red_flag=bool(flags),
                 status=status, submitted_at=when,
-                review_started_at=when + timedelta(hours=rng.randint(2, 96)) if reviewed else None,
-                closed_at=when + timedelta(days=rng.randint(10, 40)) if status == Status.CLOSED else None,
+                review_started_at=_by(when + timedelta(hours=rng.randint(2, 96)), now) if reviewed else None,
+                closed_at=_by(when + timedelta(days=rng.randint(12, 40)), now) if status == Status.CLOSED else None,
                 learning_summary=rng.choice(LEARNING) if status == Status.CLOSED else "",
                 feedback="Thank you for reporting. " + rng.choice(LEARNING) if status == Status.CLOSED else "",
                 feedback_given_at=when + timedelta(days=12) if status == Status.CLOSED else None,
@@ -179,7 +185,8 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> 
                 actions.append(IncidentAction(
                     incident_id=pk, description="Share the learning at the ward safety huddle.", owner=rng.choice(owners),
                     due_date=due, created_by=reviewer,
-                    done_at=incident.submitted_at + timedelta(days=20) if incident.status == Status.CLOSED else None,
+                    done_at=min(incident.submitted_at + timedelta(days=20), incident.closed_at)
+                    if incident.status == Status.CLOSED else None,
                     done_by=reviewer if incident.status == Status.CLOSED else None,
                 ))
         # A board director who acknowledged must exist; Hillside's escalations stay open if it has none.

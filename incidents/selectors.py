@@ -361,7 +361,10 @@ def national_dashboard(*, months: int = 12) -> dict:
     overall = summary.aggregate(total=Sum("incidents"), since=Min("month"), refreshed_at=Max("refreshed_at"))
     return {
         "months": months,
+        # Whole calendar months: the ones before this one, and this month so far.
         "period_start": first,
+        "period_end": today,
+        "full_months": months - 1,
         "totals": {k: v or 0 for k, v in totals.items()},
         "per_month": per_month,
         "by_region": [(Region(k).label, by_region.get(k, 0)) for k in Region.values],

@@ -368,6 +368,13 @@ class NationalCommunication(models.Model):
     def needs_action(self) -> bool:
         return self.kind == self.Kind.ACTION_REQUIRED
 
+    @property
+    def heading(self) -> str:
+        """Kind and title for a subject line, never saying the kind twice when the title already does
+        ("Medication Safety Update: December 2026", not "Medication Safety Update: Medication Safety ...")."""
+        kind = self.get_kind_display()
+        return self.title if self.title.casefold().startswith(kind.casefold()) else f"{kind}: {self.title}"
+
 
 # A communication is written, then sent once; a sent one never changes.
 COMMUNICATION_TRANSITIONS = {

@@ -1,6 +1,7 @@
 """Reads of the registry, scoped to the reader."""
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
 from .models import MSO_TEAM_ROLES, Organisation, Role, RoleAssignment
 
@@ -14,6 +15,15 @@ def current_roles_of(user) -> list[RoleAssignment]:
         cached = list(RoleAssignment.objects.current().filter(user=user).select_related("organisation"))
         user._current_roles = cached
     return cached
+
+
+def roles_not_current_of(user) -> dict:
+    """For someone with no current role: what they held and until when, and what starts later."""
+    assignments = RoleAssignment.objects.filter(user=user).select_related("organisation")
+    return {
+        "ended": list(assignments.filter(end_date__isnull=False).order_by("-end_date", "-start_date")[:10]),
+        "upcoming": list(assignments.filter(end_date__isnull=True, start_date__gt=timezone.localdate()).order_by("start_date")),
+    }
 
 
 def forget_current_roles(user) -> None:

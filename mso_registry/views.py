@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.labels import HISTORY_KINDS
 from audit.selectors import history_of, history_of_organisation
 from core.domain import DomainError
 from core.spreadsheets import dataset_download, formula_safe
@@ -35,6 +36,7 @@ from .models import (
     HandoverItem,
     NationalCommunication,
     ProfessionalDetails,
+    Role,
     RoleAssignment,
 )
 from .national_list import change_requests_with_mismatch
@@ -139,6 +141,7 @@ def organisation_detail(request, ods_code):
             else:
                 messages.success(request, f"{form.cleaned_data['user']} now holds the role.")
                 return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
+    history_kind = request.GET.get("history", "")
     role_holders = selectors.organisation_current_role_holders(organisation)
     professions = selectors.professions_of([a.user_id for a in role_holders])
     for assignment in role_holders:
@@ -151,7 +154,9 @@ def organisation_detail(request, ods_code):
             "role_holders": role_holders,
             "attention": selectors.organisation_attention_items(organisation, role_holders),
             "role_history": selectors.organisation_role_history(organisation),
-            "history": history_of_organisation(organisation)[:20],
+            "history": history_of_organisation(organisation, kind=history_kind)[:20],
+            "history_kind": history_kind,
+            "history_kinds": [(key, label) for key, (label, _) in HISTORY_KINDS.items()],
             "change_requests": organisation.change_requests.select_related("requested_by")[:10],
             "open_handover": selectors.open_handover_of(organisation),
             "can_manage": can_manage,
@@ -195,17 +200,30 @@ def organisation_confirm(request, ods_code):
 
 
 @login_required
-@require_POST
 def role_end(request, ods_code, pk):
+    """Ending a role is asked first on a page of its own; only the button there ends it."""
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), ods_code=ods_code)
-    assignment = get_object_or_404(RoleAssignment.objects.filter(organisation=organisation), pk=pk)
-    try:
-        services.role_end(actor=request.user, assignment=assignment)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{assignment.user}'s role {assignment.get_role_display()} has ended.")
-    return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
+    assignment = get_object_or_404(RoleAssignment.objects.filter(organisation=organisation).select_related("user"), pk=pk)
+    if not permissions.can_assign_role(request.user, organisation, assignment.role):
+        raise PermissionDenied
+    back = redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
+    if request.method == "POST" and request.POST.get("confirm") == "end":
+        try:
+            services.role_end(actor=request.user, assignment=assignment)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{assignment.user}'s role {assignment.get_role_display()} has ended.")
+        return back
+    if assignment.end_date is not None:
+        messages.info(request, f"{assignment.user}'s role {assignment.get_role_display()} has already ended.")
+        return back
+    if request.method == "POST":  # a button from a page made before this step: ask first
+        return redirect("mso_registry:role_end", ods_code=organisation.ods_code, pk=assignment.pk)
+    return render(request, "mso_registry/role_end_confirm.html", {
+        "organisation": organisation, "assignment": assignment, "today": timezone.localdate(),
+        "tells_registry": assignment.role in (Role.MSO, Role.BOARD_DIRECTOR),
+    })
 
 
 # --- people and the CSO register ---------------------------------------------------------------

@@ -147,12 +147,33 @@ def test_a_hazard_change_after_approval_marks_the_case_out_of_date(approved_case
     approved_case.refresh_from_db()
     assert approved_case.out_of_date_at is not None
     assert approved_case.out_of_date_reason.startswith(
-        "H-001 (Wrong patient selected from the ward list) was changed: residual_severity"
+        "H-001 (Wrong patient selected from the ward list) was changed: residual severity"
     )
     # The approved content itself is untouched.
     assert approved_case.status == SafetyCaseStatus.APPROVED
     assert services.content_hash(services.safety_case_document(approved_case)) == approved_case.content_hash
     assert Notification.objects.filter(template="clinical_safety/email/safety_case_out_of_date").count() == 1
+
+
+def test_the_out_of_date_notice_and_email_name_the_changes_in_words(approved_case, hazard, cso):
+    services.hazard_update(
+        actor=cso, hazard=hazard,
+        details=hazard_details(residual_likelihood=3, residual_justification="No safer layout is available."),
+    )
+    approved_case.refresh_from_db()
+    assert "was changed: residual likelihood, justification for accepting the residual risk and residual rating" in (
+        approved_case.out_of_date_reason
+    )
+    email = Notification.objects.get(template="clinical_safety/email/safety_case_out_of_date")
+    for text in (approved_case.out_of_date_reason, *_rendered(email)):
+        assert "residual_" not in text and "_" not in text.split("was changed:")[1].split(" on ")[0]
+
+
+def _rendered(notification):
+    from django.template.loader import render_to_string
+
+    base = notification.template
+    return [render_to_string(f"{base}.{ext}", notification.context) for ext in ("txt", "html")]
 
 
 def test_a_new_hazard_or_control_also_marks_it_out_of_date(approved_case, epma, cso):

@@ -158,7 +158,7 @@ def test_the_out_of_date_reason_is_shown_on_the_case(client, approved_case, haza
     services.hazard_update(actor=cso, hazard=hazard, details=hazard_details(actions="Audit in March"))
     client.force_login(cso)
     page = client.get(reverse("clinical_safety:safety_case_detail", args=[approved_case.pk])).content.decode()
-    assert "Out of date since" in page and "was changed: actions" in page
+    assert "Out of date since" in page and "was changed: outstanding actions" in page
 
 
 def test_the_heat_map_is_an_svg_with_a_table_behind_it(client, hazard, cso):

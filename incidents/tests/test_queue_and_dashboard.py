@@ -134,3 +134,19 @@ def test_staff_see_their_reports_and_a_report_button_on_the_home_page(client, ma
 
     assert "Report a medication incident" in page and incident.reference in page
     assert "Medication incidents to review" not in page
+
+
+def test_the_demo_has_nothing_in_the_future(riverside_mso, riverside_staff, riverside_director, hillside_mso):
+    from django.db.models import F, Max
+
+    from incidents.models import IncidentAction
+
+    demo.seed(size=200)
+    now = timezone.now()
+    latest = MedicationIncident.objects.aggregate(*(Max(f) for f in (
+        "submitted_at", "review_started_at", "harm_confirmed_at", "closed_at", "feedback_given_at")))
+    latest.update(IncidentAction.objects.aggregate(Max("done_at")), **Escalation.objects.aggregate(Max("acknowledged_at")))
+    assert all(moment is None or moment <= now for moment in latest.values()), latest
+    assert MedicationIncident.objects.filter(closed_at__isnull=False).exists()
+    assert not MedicationIncident.objects.filter(closed_at__lt=F("submitted_at")).exists()
+    assert not IncidentAction.objects.filter(done_at__gt=F("incident__closed_at")).exists()

@@ -126,6 +126,7 @@ def communication_send(*, actor, communication: NationalCommunication) -> int:
         context = {
             "title": communication.title,
             "kind": communication.get_kind_display(),
+            "heading": communication.heading,
             "body": communication.body,
             "action_required_by": communication.action_required_by.strftime("%-d %B %Y")
             if communication.action_required_by else "",
@@ -134,7 +135,7 @@ def communication_send(*, actor, communication: NationalCommunication) -> int:
         notifications_queue_many([
             {
                 "recipient": o.generic_mso_email,
-                "subject": f"{communication.get_kind_display()}: {communication.title}",
+                "subject": communication.heading,
                 "template": "mso_registry/email/communication",
                 "context": {**context, "organisation": o.name},
                 "idempotency_key": f"national-communication:{communication.pk}:{o.pk}",

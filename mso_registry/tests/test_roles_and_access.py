@@ -193,3 +193,26 @@ def test_director_may_not_end_the_mso_role(client, riverside_director, riverside
     assert response.status_code == 403
     assignment.refresh_from_db()
     assert assignment.end_date is None
+
+
+def test_end_role_asks_first_and_only_the_confirmation_ends_it(client, riverside_mso, riverside_staff):
+    assignment = RoleAssignment.objects.get(user=riverside_staff)
+    url = reverse("mso_registry:role_end", args=["R9R", assignment.pk])
+    client.force_login(riverside_mso)
+    page = client.get(reverse("mso_registry:organisation_detail", args=["R9R"])).content.decode()
+    assert f'href="{url}"' in page  # a link to the question, not a button that ends it
+
+    question = client.get(url)
+    assert question.status_code == 200
+    assert f"End {riverside_staff}'s role as Staff (reporter)?" in question.content.decode()
+    assignment.refresh_from_db()
+    assert assignment.end_date is None
+
+    # A POST without the confirmation (a button from an old page) is sent to the question.
+    assert client.post(url).url == url
+    assignment.refresh_from_db()
+    assert assignment.end_date is None
+
+    client.post(url, {"confirm": "end"})
+    assignment.refresh_from_db()
+    assert assignment.end_date is not None

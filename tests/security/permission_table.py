@@ -254,7 +254,8 @@ page("mso_registry:organisation_detail", PERSON_READERS, post=record_keepers()) 
 page("mso_registry:organisation_edit", record_keepers(), post=record_keepers())
 action("mso_registry:organisation_confirm", record_keepers(REDIRECT))
 page("mso_registry:handover_start", record_keepers(REDIRECT), post=record_keepers(REDIRECT))  # one is already open
-action("mso_registry:role_end", record_keepers(REDIRECT))
+# GET asks "End this role?"; an empty POST (no confirmation) is sent back to that question.
+page("mso_registry:role_end", record_keepers(), post=record_keepers(REDIRECT))
 
 # --- clinical safety
 page("clinical_safety:system_list", only(*CLINICAL_READERS, "hillside_mso"))
