@@ -359,7 +359,7 @@ def safety_case_submit(*, actor, report: SafetyCaseReport) -> SafetyCaseReport:
         report.decided_by, report.decided_at, report.decision_comments = None, None, ""
         report.content_hash = content_hash(safety_case_document(report))
         report.save()
-        audit_record(
+        event = audit_record(
             actor=actor, action="safety_case.submitted", target=report, organisation=report.system.organisation,
             changes={"status": [before, report.status], "content_hash": [None, report.content_hash]},
         )
@@ -375,7 +375,8 @@ def safety_case_submit(*, actor, report: SafetyCaseReport) -> SafetyCaseReport:
                 subject=f"Safety case to approve: {report.system.name}, {report.release}",
                 template="clinical_safety/email/safety_case_submitted",
                 context=_email_context(report, person=assignment.user.get_full_name()),
-                idempotency_key=f"safety-case-{report.pk}-submitted-{report.submitted_at.timestamp()}-{assignment.user_id}",
+                # Each submission (its audit event) is told once; a resubmission after a return is new.
+                idempotency_key=f"safety-case-{report.pk}-submitted-{event.pk}-{assignment.user_id}",
             )
     return report
 
@@ -409,7 +410,7 @@ def _decide(*, actor, report: SafetyCaseReport, to: str, comments: str) -> Safet
         now = timezone.now()
         report.decided_by, report.decided_at, report.decision_comments = actor, now, comments.strip()
         report.save()
-        audit_record(
+        event = audit_record(
             actor=actor, action=f"safety_case.{to}", target=report, organisation=report.system.organisation,
             changes={"status": [before, to], "comments": [None, report.decision_comments]},
         )
@@ -434,7 +435,7 @@ def _decide(*, actor, report: SafetyCaseReport, to: str, comments: str) -> Safet
                 report, person=report.author.get_full_name(), decided_by=actor.get_full_name(),
                 comments=report.decision_comments,
             ),
-            idempotency_key=f"safety-case-{report.pk}-{to}-{now.timestamp()}",
+            idempotency_key=f"safety-case-{report.pk}-{to}-{event.pk}",
         )
     return report
 

@@ -1,7 +1,6 @@
 """Writes of medication incidents. Each runs in one transaction with its audit record and the
 outbox rows of the emails it causes; every email has an idempotency key, so it is sent once."""
 
-import hashlib
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -52,10 +51,6 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _next_reference(on: datetime) -> str:
@@ -158,7 +153,7 @@ def incident_report(
             for m in medicines
         )
         IncidentErrorType.objects.bulk_create(IncidentErrorType(incident=incident, error_type=e) for e in set(error_types))
-        audit_record(
+        event = audit_record(
             actor=None if anonymous else reporter,
             action="incident.reported",
             target=incident,
@@ -172,7 +167,7 @@ def incident_report(
             },
         )
         if flags:
-            _red_flag_raise(incident=incident, flags=flags)
+            _red_flag_raise(incident=incident, flags=flags, cause=event)
         submission_made(claim, incident)
     return incident, code
 
@@ -196,8 +191,10 @@ def incident_follow_up_code_reissue(*, incident: MedicationIncident, reporter, s
     return code
 
 
-def _red_flag_raise(*, incident: MedicationIncident, flags: list[str]) -> None:
-    """Email the MSO at once and open an escalation to the board director, unless one is open."""
+def _red_flag_raise(*, incident: MedicationIncident, flags: list[str], cause) -> None:
+    """Email the MSO at once and open an escalation to the board director, unless one is open.
+    `cause` is the audit event of the report or regrade that raised the flag: each such decision
+    tells the MSO once, however often its request is retried."""
     context = {
         "reference": incident.reference,
         "organisation": incident.organisation.name,
@@ -213,8 +210,7 @@ def _red_flag_raise(*, incident: MedicationIncident, flags: list[str]) -> None:
             subject=f"Red flag: medication incident {incident.reference} needs review now",
             template="incidents/email/red_flag",
             context=context,
-            # Keyed by the reasons: a regrade that adds a reason tells the MSO again, a repeat does not.
-            idempotency_key=f"incident-red-flag:{incident.pk}:{_digest(' '.join(flags))}:{email}",
+            idempotency_key=f"incident-red-flag:{incident.pk}:{cause.pk}:{email}",
         )
     if not incident.escalations.filter(acknowledged_at__isnull=True).exists():
         _escalation_open(
@@ -347,7 +343,7 @@ def incident_grade(
         incident.red_flag = bool(incident.red_flags)
         incident.save(update_fields=[*GRADE_FIELDS, "harm_confirmed_at", "harm_confirmed_by", "red_flags", "red_flag"])
         changes = changes_between(before, snapshot(incident, GRADE_FIELDS))
-        audit_record(
+        event = audit_record(
             actor=actor,
             action="incident.regraded" if changes else "incident.grade_confirmed",
             target=incident,
@@ -356,7 +352,7 @@ def incident_grade(
         )
         new_flags = [f for f in incident.red_flags if f not in previous_flags]
         if new_flags:
-            _red_flag_raise(incident=incident, flags=incident.red_flags)
+            _red_flag_raise(incident=incident, flags=incident.red_flags, cause=event)
     return incident
 
 
@@ -414,8 +410,9 @@ def incident_action_complete(*, action: IncidentAction, actor) -> IncidentAction
 
 
 def incident_feedback_give(*, incident: MedicationIncident, actor, feedback: str) -> MedicationIncident:
-    """Write feedback to the reporter. A named reporter who asked for feedback is emailed, once
-    for each wording; an anonymous reporter reads it with their follow-up code."""
+    """Write feedback to the reporter. A named reporter who asked for feedback is emailed once for
+    each change of the feedback (keyed by its audit event, so a retried request sends nothing and
+    a return to earlier words sends again); an anonymous reporter reads it with their follow-up code."""
     feedback = feedback.strip()
     if not feedback:
         raise DomainError("Write the feedback before sending it.")
@@ -423,14 +420,15 @@ def incident_feedback_give(*, incident: MedicationIncident, actor, feedback: str
         incident = _locked(incident)
         _require_reviewer(actor, incident)
         before = incident.feedback
+        if before == feedback:
+            return incident  # the same words again (a retried request): nothing new to tell
         incident.feedback = feedback
-        incident.feedback_given_at = timezone.now() if before != feedback else incident.feedback_given_at
+        incident.feedback_given_at = timezone.now()
         incident.save(update_fields=["feedback", "feedback_given_at"])
-        if before != feedback:
-            audit_record(
-                actor=actor, action="incident.feedback_given", target=incident, organisation=incident.organisation,
-                changes={"feedback": [before, feedback]},
-            )
+        event = audit_record(
+            actor=actor, action="incident.feedback_given", target=incident, organisation=incident.organisation,
+            changes={"feedback": [before, feedback]},
+        )
         if incident.reporter_id and incident.wants_feedback:
             notification_queue(
                 recipient=incident.reporter.email,
@@ -443,7 +441,7 @@ def incident_feedback_give(*, incident: MedicationIncident, actor, feedback: str
                     "status": incident.get_status_display(),
                     "url": _incident_url(incident),
                 },
-                idempotency_key=f"incident-feedback:{incident.pk}:{_digest(feedback)}",
+                idempotency_key=f"incident-feedback:{incident.pk}:{event.pk}",
             )
     return incident
 

@@ -197,3 +197,27 @@ def test_approval_is_refused_when_the_log_changed_after_submission(submitted_cas
     services.hazard_update(actor=cso, hazard=hazard, details=hazard_details(actions="Audit in March"))
     with pytest.raises(DomainError, match="changed since this safety case was submitted"):
         services.safety_case_approve(actor=riverside_governance, report=submitted_case)
+
+
+def test_each_submission_and_decision_is_emailed_once_keyed_by_its_audit_event(
+    submitted_case, riverside_governance, cso
+):
+    """Submitted, returned, submitted again, returned again: every decision is told once, and a
+    second submission or return is not mistaken for the first (keys come from the audit events,
+    never from the time)."""
+    from audit.models import AuditEvent
+
+    report = services.safety_case_reject(actor=riverside_governance, report=submitted_case, comments="Add H-002.")
+    report = services.safety_case_submit(actor=cso, report=report)
+    services.safety_case_reject(actor=riverside_governance, report=report, comments="Still missing.")
+    submitted = Notification.objects.filter(template="clinical_safety/email/safety_case_submitted")
+    returned = Notification.objects.filter(template="clinical_safety/email/safety_case_rejected")
+    assert submitted.count() == 2 and returned.count() == 2
+    events = AuditEvent.objects.filter(object_id=str(report.pk))
+    assert set(submitted.values_list("idempotency_key", flat=True)) == {
+        f"safety-case-{report.pk}-submitted-{e.pk}-{riverside_governance.pk}"
+        for e in events.filter(action="safety_case.submitted")
+    }
+    assert set(returned.values_list("idempotency_key", flat=True)) == {
+        f"safety-case-{report.pk}-rejected-{e.pk}" for e in events.filter(action="safety_case.rejected")
+    }

@@ -209,3 +209,36 @@ def test_the_status_buttons_move_the_incident(client, make_incident, riverside_m
 
     incident.refresh_from_db()
     assert incident.status == Status.IN_REVIEW and incident.review_started_at is not None
+
+
+def test_feedback_changed_back_and_forth_is_emailed_for_each_decision(
+    make_incident, riverside_mso, riverside_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A → B → A: three decisions, three emails, each keyed by its own audit event (the third is
+    not mistaken for a repeat of the first because the words are the same)."""
+    incident = make_incident()
+    for words in ("Thank you: stock list changed.", "Thank you: the dose check is now automatic.",
+                  "Thank you: stock list changed."):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.incident_feedback_give(incident=incident, actor=riverside_mso, feedback=words)
+
+    sent = [m.body for m in mailoutbox if m.subject.startswith("Feedback")]
+    assert len(sent) == 3
+    assert "stock list changed" in sent[0] and "automatic" in sent[1] and "stock list changed" in sent[2]
+    events = AuditEvent.objects.filter(action="incident.feedback_given").order_by("sequence")
+    keys = set(Notification.objects.filter(subject__startswith="Feedback").values_list("idempotency_key", flat=True))
+    assert keys == {f"incident-feedback:{incident.pk}:{event.pk}" for event in events}
+
+
+def test_a_retried_feedback_request_sends_once(
+    client, make_incident, riverside_mso, riverside_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The same form sent twice through the page (a double click): one decision, one email."""
+    incident = make_incident()
+    client.force_login(riverside_mso)
+    url = reverse("incidents:incident_feedback", args=[incident.reference])
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"feedback": "Thank you for reporting."}).status_code == 302
+    assert len([m for m in mailoutbox if m.subject.startswith("Feedback")]) == 1
+    assert AuditEvent.objects.filter(action="incident.feedback_given").count() == 1

@@ -90,3 +90,21 @@ def test_a_known_high_alert_medicine_is_flagged_even_if_the_box_was_not_ticked(m
 
     assert incident.medicines.get().high_alert
     assert incident.red_flag
+
+
+def test_a_red_flag_regraded_away_and_back_tells_the_mso_again(make_incident, riverside_mso):
+    """Severe → none → severe: the second red flag is a new decision (its own audit event), so the
+    MSO hears of it, though its reasons are those of the first."""
+    from incidents import services
+
+    incident = make_incident(physical_harm="severe")
+    mso_mail = Notification.objects.filter(recipient=riverside_mso.email, subject__startswith="Red flag")
+    assert mso_mail.count() == 1
+    services.incident_transition(incident=incident, actor=riverside_mso, transition="start_review")
+    services.incident_grade(incident=incident, actor=riverside_mso, physical_harm="none", psychological_harm="none")
+    assert mso_mail.count() == 1
+    services.incident_grade(incident=incident, actor=riverside_mso, physical_harm="severe", psychological_harm="none")
+    assert mso_mail.count() == 2
+    # Confirming the same grade again raises nothing new.
+    services.incident_grade(incident=incident, actor=riverside_mso, physical_harm="severe", psychological_harm="none")
+    assert mso_mail.count() == 2

@@ -79,7 +79,7 @@ def vacancy_alerts() -> int:
 
 
 def record_confirmation_reminders() -> int:
-    """Once a year, ask each organisation's MSO (or its mailbox) to confirm the record is true."""
+    """A year after a record was last confirmed (or never), ask its MSO (or its mailbox) once to confirm it."""
     today = timezone.localdate()
     due = Organisation.objects.exclude(record_confirmed_on__gt=today - RECORD_CONFIRMATION_INTERVAL)
     msos = {
@@ -104,7 +104,8 @@ def record_confirmation_reminders() -> int:
                     else "never",
                     "path": reverse("mso_registry:organisation_detail", args=[organisation.ods_code]),
                 },
-                idempotency_key=f"confirm-record:{organisation.pk}:{today.year}",
+                # Once for each confirmation that has lapsed (or for a record never confirmed).
+                idempotency_key=f"confirm-record:{organisation.pk}:{organisation.record_confirmed_on or 'never'}",
             )
             queued += 1
     return queued

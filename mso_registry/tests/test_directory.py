@@ -251,3 +251,19 @@ def test_export_leaves_empty_cells_empty(client, national):
     hillside_row = dict(zip(rows[0], next(r for r in rows if r[0] == "R9H")))
     assert hillside_row["ICB"] == "" and hillside_row["MSO email"] == ""
     assert not any(cell == "'" for row in rows for cell in row)
+
+
+def test_each_lapsed_confirmation_is_reminded_once_whatever_the_year(riverside_mso, riverside):
+    """The key is the confirmation that lapsed, not the calendar: a record confirmed again and lapsed
+    again is asked again, even within one calendar year; a repeat run asks nothing."""
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    reminders = Notification.objects.filter(template="mso_registry/email/confirm_record")
+    Organisation.objects.filter(pk=riverside.pk).update(record_confirmed_on=today - timedelta(days=400))
+    record_confirmation_reminders()
+    record_confirmation_reminders()
+    assert reminders.count() == 1
+    Organisation.objects.filter(pk=riverside.pk).update(record_confirmed_on=today - timedelta(days=366))
+    record_confirmation_reminders()
+    assert reminders.count() == 2
