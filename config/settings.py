@@ -40,6 +40,8 @@ if PRODUCTION:
         raise ImproperlyConfigured("Production settings need a real database (PostgreSQL), not SQLite.")
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only-key-not-for-production")
+# Earlier keys, while what they signed or sealed (sessions, reset links, unsent outbox secrets) is still in use.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -246,6 +248,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.tasks.sweep_pending_notifications", "schedule": 60.0},
+    # What sent emails said is kept NOTIFICATION_CONTEXT_RETENTION_DAYS; a daily run is enough.
+    "notifications-purge-context": {"task": "notifications.tasks.purge_sent_notification_context", "schedule": 86400.0},
     # Hourly, so a new vacancy or overdue item is told within the hour; the outbox keys send each once.
     "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
     # Each overdue escalation is chased once (outbox keys), so an hourly run is safe.
@@ -268,6 +272,8 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", d
 # A row "sending" for longer than this was interrupted (the worker died mid-send) and is sent
 # again with the same Message-ID. Longer than any send: EMAIL_TIMEOUT bounds each SMTP step.
 NOTIFICATION_IN_DOUBT_AFTER_SECONDS = env.int("NOTIFICATION_IN_DOUBT_AFTER_SECONDS", default=600)
+# Days the context (what the email said) of a sent email is kept before it is emptied.
+NOTIFICATION_CONTEXT_RETENTION_DAYS = env.int("NOTIFICATION_CONTEXT_RETENTION_DAYS", default=90)
 HEALTH_MAX_PENDING_AGE_SECONDS = env.int("HEALTH_MAX_PENDING_AGE_SECONDS", default=15 * 60)
 
 # --- Security -------------------------------------------------------------------------------

@@ -11,8 +11,18 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["status", "template"]
     search_fields = ["recipient", "subject", "idempotency_key"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields] + ["message_id"]
+    # The sealed part (a sign-in link) is never shown, not even encrypted: only whether there is one.
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "sealed_context"] + [
+        "secret_part",
+        "message_id",
+    ]
     actions = ["retry_failed"]
+
+    @admin.display(description="secret part")
+    def secret_part(self, obj):
+        if obj.sealed_context:
+            return "Sealed (a link that signs someone in): added to the email when it is sent, then removed."
+        return "None"
 
     def has_add_permission(self, request):
         return False

@@ -23,6 +23,9 @@ class Notification(models.Model):
         max_length=200, help_text="Template path without extension; .txt and .html parts are rendered."
     )
     context = models.JSONField(default=dict, blank=True)
+    # Secrets (links that sign someone in) never go in `context`: they are sealed here (sealing.py),
+    # merged into the context when the email is rendered, and removed once it is sent.
+    sealed_context = models.TextField(blank=True, editable=False)
     idempotency_key = models.CharField(max_length=255, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Notification
+from .sealing import seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +25,14 @@ _enqueue_paused_until = 0.0  # time.monotonic() value
 
 
 def notification_queue(
-    *, recipient: str, subject: str, template: str, context: dict, idempotency_key: str
+    *, recipient: str, subject: str, template: str, context: dict, idempotency_key: str,
+    secret_context: dict | None = None,
 ) -> Notification:
     """Write an outbox row in the caller's transaction and queue its delivery on commit.
 
     The same idempotency key twice gives back the first row: a repeated action is sent once.
+    `secret_context` (a link that signs someone in) is stored sealed, rendered into the email
+    at send time like `context`, and removed once the email is sent.
     """
     notification, created = Notification.objects.get_or_create(
         idempotency_key=idempotency_key,
@@ -37,6 +41,7 @@ def notification_queue(
             "subject": subject[:255],
             "template": template,
             "context": context,
+            "sealed_context": seal(secret_context or {}),
             "next_attempt_at": timezone.now() + timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS),
         },
     )
@@ -75,7 +80,7 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def notification_render(notification: Notification) -> EmailMultiAlternatives:
-    context = {**notification.context, "site_url": settings.SITE_URL}
+    context = {**notification.context, **unseal(notification.sealed_context), "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=render_to_string(f"{notification.template}.txt", context),
@@ -126,9 +131,11 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.last_error = ""
+        notification.sealed_context = ""  # the secret has gone to its one reader; the outbox keeps none
     notification.send_token = None
     notification.sending_started_at = None
     finished = Notification.objects.filter(pk=notification.pk, send_token=token).update(
+        sealed_context=notification.sealed_context,
         status=notification.status,
         sent_at=notification.sent_at,
         last_error=notification.last_error,
@@ -181,6 +188,17 @@ def notifications_sweep(*, batch_size: int = 200) -> int:
     return len(due_ids)
 
 
+def notifications_purge_sent_context(*, days: int | None = None) -> int:
+    """Empty the context of emails sent more than NOTIFICATION_CONTEXT_RETENTION_DAYS ago: the
+    row (who, what subject, when, delivery) stays as the record that it was sent; what it said,
+    names and free text included, does not. Returns how many rows were emptied."""
+    days = settings.NOTIFICATION_CONTEXT_RETENTION_DAYS if days is None else days
+    old = Notification.objects.filter(
+        status=Notification.Status.SENT, sent_at__lt=timezone.now() - timedelta(days=days)
+    ).exclude(context={}, sealed_context="")
+    return old.update(context={}, sealed_context="")
+
+
 def notification_retry(*, notification: Notification) -> None:
     """An administrator gives a failed row another go."""
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
@@ -218,6 +236,7 @@ def notifications_queue_many(rows: list[dict]) -> list[int]:
             subject=row["subject"][:255],
             template=row["template"],
             context=row["context"],
+            sealed_context=seal(row.get("secret_context") or {}),
             idempotency_key=row["idempotency_key"],
             next_attempt_at=due,
         )

@@ -13,6 +13,11 @@ def sweep_pending_notifications() -> int:
     return services.notifications_sweep()
 
 
+@shared_task
+def purge_sent_notification_context() -> int:
+    return services.notifications_purge_sent_context()
+
+
 @shared_task(acks_late=True)
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Many rows queued at once: one task per batch, so that several workers share the sending."""

@@ -181,9 +181,11 @@ def _notify_handover_started(handover: Handover, director, invited: bool) -> lis
         "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
         "getting_started": [title for _, title in GETTING_STARTED_ITEMS],
     }
+    secret = {}
     if invited:
+        # The link sets the successor's password: sealed in the outbox, and for the successor only.
         successor = handover.successor
-        context["invitation_path"] = reverse(
+        secret["invitation_path"] = reverse(
             "account_reset_password_from_key",
             kwargs={"uidb36": user_pk_to_url_str(successor), "key": default_token_generator.make_token(successor)},
         )
@@ -192,6 +194,7 @@ def _notify_handover_started(handover: Handover, director, invited: bool) -> lis
         subject=f"You are the next Medication Safety Officer for {organisation.name}",
         template="mso_registry/email/handover_successor",
         context=context,
+        secret_context=secret,
         idempotency_key=f"handover-successor:{handover.pk}",
     )
     if director:

@@ -170,13 +170,47 @@ def test_the_transitions_table():
     }
 
 
-def test_inviting_a_new_successor_sends_a_set_password_link(riverside_mso, riverside):
+def test_inviting_a_new_successor_sends_a_set_password_link(
+    client, riverside_mso, riverside_director, riverside, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The link is in the email the successor receives and works; the outbox never holds it in
+    the clear, keeps it sealed only until the email is sent, and the director's copy has none."""
+    import re
+
+    from django.conf import settings
+
+    from tests.factories import TEST_PASSWORD
+
     person, created = successor_invite(email="Brand.New@riverside.example", full_name="Dr Brand New")
     assert created and not person.has_usable_password()
-    handover = handover_start(actor=riverside_mso, organisation=riverside, successor=person, leaving_date=TODAY,
-                              successor_start_date=TODAY, invited=True)
-    email = Notification.objects.get(idempotency_key=f"handover-successor:{handover.pk}")
-    assert "/accounts/password/reset/key/" in email.context["invitation_path"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        handover = handover_start(actor=riverside_mso, organisation=riverside, successor=person, leaving_date=TODAY,
+                                  successor_start_date=TODAY, invited=True)
+    row = Notification.objects.get(idempotency_key=f"handover-successor:{handover.pk}")
+    director_copy = Notification.objects.get(idempotency_key=f"handover-started-director:{handover.pk}")
+    # Before sending: sealed, and nowhere in clear text.
+    for stored in (row, director_copy):
+        assert "/accounts/password/reset/key/" not in str(stored.context) + stored.sealed_context
+        assert "invitation_path" not in stored.context
+    assert row.sealed_context and not director_copy.sealed_context
+    for callback in callbacks:
+        callback()
+
+    sent = next(m for m in mailoutbox if m.to == [person.email])
+    link = re.search(r"/accounts/password/reset/key/\S+", sent.body).group(0)
+    assert settings.SITE_URL + link in sent.body and link in sent.alternatives[0][0]
+    assert "/accounts/password/reset/key/" not in next(m for m in mailoutbox if m.to == [riverside_director.email]).body
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENT and row.sealed_context == ""
+
+    # The link lets the successor choose a password and sign in with it.
+    set_password = client.get(link)
+    assert set_password.status_code == 302
+    response = client.post(set_password["Location"], {"password1": TEST_PASSWORD + "new", "password2": TEST_PASSWORD + "new"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person.refresh_from_db()
+    assert person.check_password(TEST_PASSWORD + "new")
+
     again, created_again = successor_invite(email="brand.new@riverside.example", full_name="x")
     assert again == person and not created_again
 
