@@ -2,7 +2,8 @@
 
 With nothing set the app runs on the embedded default (SQLite under var/, Celery tasks
 in process, email written to var/mail/). DJANGO_ENV=production turns on the strict
-checks and refuses to start without a secret key, allowed hosts and a real database.
+checks and refuses to start without a secret key, allowed hosts, a real database, a
+shared cache and a Celery broker. An unknown DJANGO_ENV refuses to start at all.
 """
 
 from pathlib import Path
