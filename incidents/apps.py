@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Medication incidents"
+
+    def ready(self):
+        # An MSO handover moves the leaver's open reviews and actions to the successor; the registry
+        # runs these steps without importing incidents.
+        from mso_registry import handover_steps
+
+        from .handover import move_open_actions, move_open_reviews
+
+        handover_steps.register(move_open_reviews)
+        handover_steps.register(move_open_actions)

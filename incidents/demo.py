@@ -152,7 +152,7 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> 
                 else (NCCMERPCategory.F if reviewed else ""),
                 high_alert=any(m["high_alert"] for m in medicines),
                 red_flags=flags, red_flag=bool(flags),
-                status=status, submitted_at=when,
+                status=status, submitted_at=when, reviewer=reviewer if reviewed else None,
                 review_started_at=_by(when + timedelta(hours=rng.randint(2, 96)), now) if reviewed else None,
                 closed_at=_by(when + timedelta(days=rng.randint(12, 40)), now) if status == Status.CLOSED else None,
                 learning_summary=rng.choice(LEARNING) if status == Status.CLOSED else "",

@@ -188,6 +188,10 @@ class MedicationIncident(models.Model):
     red_flag = models.BooleanField(default=False, help_text="Kept with red_flags so that the queue can filter on it.")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    # The MSO team member handling the review: whoever started it; an MSO handover passes it on.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents_reviewing"
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
     review_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -291,14 +291,18 @@ def incident_transition(*, incident: MedicationIncident, actor, transition: str)
         now = timezone.now()
         if move.target == Status.IN_REVIEW and incident.review_started_at is None:
             incident.review_started_at = now
+        reviewer_changes = {}
+        if move.target == Status.IN_REVIEW and incident.reviewer_id is None:
+            incident.reviewer = actor
+            reviewer_changes = {"reviewer": [None, actor.email]}
         incident.closed_at = now if move.target == Status.CLOSED else None
-        incident.save(update_fields=["status", "review_started_at", "closed_at"])
+        incident.save(update_fields=["status", "review_started_at", "reviewer", "closed_at"])
         audit_record(
             actor=actor,
             action="incident.status_changed",
             target=incident,
             organisation=incident.organisation,
-            changes={"status": [Status(before).label, incident.get_status_display()]},
+            changes={"status": [Status(before).label, incident.get_status_display()], **reviewer_changes},
         )
     return incident
 

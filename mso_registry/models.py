@@ -304,6 +304,9 @@ class Handover(models.Model):
 class HandoverItem(models.Model):
     """One checklist item of a handover: an owner, a due date, done or not, and the evidence."""
 
+    # Items MedSafety Hub does itself when the handover completes: nobody ticks them by hand.
+    DONE_ON_COMPLETION = frozenset({"reassign"})
+
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(max_length=40)
     title = models.CharField(max_length=300)
@@ -323,6 +326,10 @@ class HandoverItem(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def done_on_completion(self) -> bool:
+        return self.code in self.DONE_ON_COMPLETION
 
 
 # --- National communications to every MSO ------------------------------------------------------

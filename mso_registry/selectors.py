@@ -243,14 +243,16 @@ def change_requests_for_registry(status: str | None = None):
 
 
 def handovers_visible_to(user):
-    """Handovers of organisations the user may see, and those where they are successor or covering deputy."""
+    """Handovers of organisations the user may see, and those where they are the outgoing MSO, the
+    successor or the covering deputy."""
     from django.db.models import Q
 
     from .models import Handover
 
     organisations = organisations_visible_to(user)
+    # The outgoing MSO keeps sight of their own handover after it has ended their role.
     return Handover.objects.select_related("organisation", "outgoing__user", "successor", "covering_deputy").filter(
-        Q(organisation__in=organisations) | Q(successor=user) | Q(covering_deputy=user)
+        Q(organisation__in=organisations) | Q(successor=user) | Q(covering_deputy=user) | Q(outgoing__user=user)
     ).distinct()
 
 

@@ -376,7 +376,7 @@ def handover_detail(request, pk):
     handover = get_object_or_404(selectors.handovers_visible_to(request.user), pk=pk)
     items = list(handover.items.select_related("owner", "done_by"))
     for item in items:
-        item.can_tick = permissions.can_tick_handover_item(request.user, item)
+        item.can_tick = permissions.can_tick_handover_item(request.user, item) and not item.done_on_completion
         item.form = HandoverItemForm(initial={"done": item.done, "evidence": item.evidence}, prefix=f"item{item.pk}")
     return render(
         request,
@@ -385,8 +385,11 @@ def handover_detail(request, pk):
             "handover": handover,
             "leaver_items": [i for i in items if not i.for_successor],
             "successor_items": [i for i in items if i.for_successor],
-            "open_required": [i for i in items if i.required and not i.done],
+            "completion_refusals": services.handover_completion_refusals(handover),
             "can_run": permissions.can_run_handover(request.user, handover),
+            "can_view_organisation": permissions.can_view_organisation(request.user, handover.organisation),
+            "is_leaver": handover.outgoing.user_id == request.user.pk,
+            "waiting_change_requests": handover.change_requests.filter(status=ChangeOfDetailsRequest.Status.SUBMITTED),
             "today": timezone.localdate(),
             "history": history_of(handover)[:50],
         },
@@ -427,8 +430,14 @@ def handover_transition(request, pk, action):
     handover = get_object_or_404(selectors.handovers_visible_to(request.user), pk=pk)
     try:
         if action == "complete":
-            services.handover_complete(actor=request.user, handover=handover)
-            messages.success(request, f"Handover complete: {handover.successor} is now the MSO.")
+            handover = services.handover_complete(actor=request.user, handover=handover)
+            moved = ", ".join(result.summary for result in handover.moved if result.moved)
+            messages.success(
+                request,
+                f"Handover complete: {handover.successor} is now the MSO."
+                + (f" Moved to them: {moved}." if moved else "")
+                + f" {emailed_sentence(handover.emailed)}",
+            )
         else:
             handover = services.handover_cancel(actor=request.user, handover=handover, reason=_reason(request))
             messages.success(

@@ -4,6 +4,7 @@ from .handover import (  # noqa: F401
     HANDOVER_TRANSITIONS,
     handover_cancel,
     handover_complete,
+    handover_completion_refusals,
     handover_item_update,
     handover_start,
     successor_invite,

@@ -18,7 +18,7 @@ from audit.services import audit_record
 from core.domain import DomainError, NotAllowed
 from notifications.services import notification_queue
 
-from .. import permissions
+from .. import handover_steps, permissions
 from ..models import ChangeOfDetailsRequest, Handover, HandoverItem, Organisation, Role, RoleAssignment
 from .records import (
     change_request_accept,
@@ -42,7 +42,8 @@ HANDOVER_TRANSITIONS = {
 LEAVER_ITEMS = [
     ("mailbox", "Transfer ownership of the generic MSO mailbox to the successor", "outgoing", True),
     ("change_request", "Send the change-of-details request to the national MSO registry", "outgoing", True),
-    ("reassign", "Reassign open incidents and actions to the successor", "outgoing", True),
+    # Done by MedSafety Hub in the completing transaction (see handover_steps), not ticked by hand.
+    ("reassign", "Move open incidents and actions to the successor", "outgoing", False),
     ("tell_director", "Tell the board director and the Medication Safety Committee", "outgoing", True),
     ("reviewer_rights", "Make sure the successor has reviewer rights on the incident system", "director", True),
 ]
@@ -246,18 +247,36 @@ def _lock_for_transition(handover: Handover, to_status: str) -> Handover:
     return handover
 
 
+def handover_completion_refusals(handover: Handover, *, today: date | None = None) -> list[str]:
+    """Why the handover cannot be completed yet, in words for the page and for a refused request;
+    empty when it can. Items done on completion (moving incidents and actions) never hold it up."""
+    today = today or timezone.localdate()
+    refusals = []
+    open_items = [
+        item.title for item in handover.items.all() if item.required and not item.done and not item.done_on_completion
+    ]
+    if open_items:
+        refusals.append("These required items are still open: " + "; ".join(open_items) + ".")
+    if handover.successor_start_date > today:
+        refusals.append(
+            f"You can complete the handover from {handover.successor_start_date:%-d %B %Y}, the successor's start date."
+        )
+    return refusals
+
+
 def handover_complete(*, actor, handover: Handover) -> Handover:
-    """End the outgoing MSO's assignment and start the successor's, in one transaction."""
+    """End the outgoing MSO's assignment and start the successor's, and run every registered handover
+    step (incidents moves the leaver's open reviews and actions), all in one transaction: if any step
+    fails, nothing changes. The successor gets one email saying what they now hold; the board
+    director, if there is one, is told. Sets `handover.emailed` and `handover.moved` (the steps' results)."""
     if not permissions.can_run_handover(actor, handover):
         raise NotAllowed("Only the outgoing MSO, the board director or the registry administrator completes a handover.")
     today = timezone.localdate()
     with transaction.atomic():
         handover = _lock_for_transition(handover, Handover.Status.COMPLETED)
-        open_items = list(handover.items.filter(required=True, done=False).values_list("title", flat=True))
-        if open_items:
-            raise DomainError("These required items are still open: " + "; ".join(open_items) + ".")
-        if handover.successor_start_date > today:
-            raise DomainError(f"The successor starts on {handover.successor_start_date:%-d %B %Y}; complete the handover on or after that day.")
+        refusals = handover_completion_refusals(handover, today=today)
+        if refusals:
+            raise DomainError(" ".join(refusals))
         outgoing = handover.outgoing
         # The old assignment ends the day before the new one starts at the latest, so the two never overlap.
         end_date = max(outgoing.start_date, min(handover.leaving_date, handover.successor_start_date - timedelta(days=1), today))
@@ -271,6 +290,13 @@ def handover_complete(*, actor, handover: Handover) -> Handover:
             organisation=handover.organisation,
             start_date=handover.successor_start_date,
             tell_registry=False,
+            tell_person=False,  # the one completion email below says it, with what they now hold
+        )
+        moved = handover_steps.run(handover=handover, leaver=outgoing.user, successor=handover.successor, actor=actor)
+        summary = ", ".join(result.summary for result in moved) or "nothing to move"
+        HandoverItem.objects.filter(handover=handover, code__in=HandoverItem.DONE_ON_COMPLETION).update(
+            done=True, done_at=timezone.now(), done_by=None,
+            evidence=f"Moved to {handover.successor} by MedSafety Hub when the handover completed ({summary}).",
         )
         handover.status = Handover.Status.COMPLETED
         handover.finished_at = timezone.now()
@@ -282,26 +308,50 @@ def handover_complete(*, actor, handover: Handover) -> Handover:
                 change_request_accept(actor=actor, request=request)
         audit_record(
             actor=actor, action="handover.completed", target=handover, organisation=handover.organisation,
-            changes={"status": [Handover.Status.IN_PROGRESS.value, Handover.Status.COMPLETED.value]},
+            changes={
+                "status": [Handover.Status.IN_PROGRESS.value, Handover.Status.COMPLETED.value],
+                **{result.heading: [None, result.moved] for result in moved},
+            },
         )
-        director = _current_holder(handover.organisation, Role.BOARD_DIRECTOR)
-        if director:
-            notification_queue(
-                recipient=director.email,
-                subject=f"MSO handover completed at {handover.organisation.name}",
-                template="mso_registry/email/handover_director",
-                context={
-                    "organisation": handover.organisation.name,
-                    "outgoing": str(outgoing.user),
-                    "successor": str(handover.successor),
-                    "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
-                    "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
-                    "event": "completed",
-                    "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
-                },
-                idempotency_key=f"handover-completed-director:{handover.pk}",
-            )
+        handover.moved = moved
+        handover.emailed = _notify_handover_completed(handover, moved)
     return handover
+
+
+def _notify_handover_completed(handover: Handover, moved) -> list:
+    organisation = handover.organisation
+    context = {
+        "organisation": organisation.name,
+        "outgoing": str(handover.outgoing.user),
+        "successor": str(handover.successor),
+        "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
+        "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
+        "event": "completed",
+        "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
+    }
+    notification_queue(
+        recipient=handover.successor.email,
+        subject=f"You are now the Medication Safety Officer for {organisation.name}",
+        template="mso_registry/email/handover_completed_successor",
+        context={
+            **context,
+            "moved": [{"heading": r.heading, "lines": list(r.lines)} for r in moved],
+            "getting_started": list(
+                handover.items.filter(for_successor=True, done=False).values_list("title", flat=True)
+            ),
+        },
+        idempotency_key=f"handover-completed-successor:{handover.pk}",
+    )
+    director = _current_holder(organisation, Role.BOARD_DIRECTOR)
+    if director:
+        notification_queue(
+            recipient=director.email,
+            subject=f"MSO handover completed at {organisation.name}",
+            template="mso_registry/email/handover_director",
+            context=context,
+            idempotency_key=f"handover-completed-director:{handover.pk}",
+        )
+    return [handover.successor, *([director] if director else [])]
 
 
 def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:

@@ -151,10 +151,11 @@ def role_assign(
 
 
 def role_assign_authorised(
-    *, actor, user, role: str, organisation: Organisation | None, start_date: date | None, tell_registry: bool
+    *, actor, user, role: str, organisation: Organisation | None, start_date: date | None, tell_registry: bool,
+    tell_person: bool = True,
 ) -> RoleAssignment:
     """role_assign without the permission check, for a caller that has authorised the move itself
-    (a completed handover names the new MSO)."""
+    (a completed handover names the new MSO, and sends its own single email to them: tell_person=False)."""
     if (role in NATIONAL_ROLES) != (organisation is None):
         raise DomainError("The national registry administrator role has no organisation; every other role has one.")
     start_date = start_date or timezone.localdate()
@@ -177,18 +178,19 @@ def role_assign_authorised(
                 },
             )
             where = organisation.name if organisation else "MedSafety Hub (national)"
-            notification_queue(
-                recipient=user.email,
-                subject=f"You are now {assignment.get_role_display()} for {where}",
-                template="mso_registry/email/role_assigned",
-                context={
-                    "person": str(user),
-                    "role": assignment.get_role_display(),
-                    "organisation": where,
-                    "start_date": start_date.strftime("%-d %B %Y"),
-                },
-                idempotency_key=f"role-assigned:{assignment.pk}",
-            )
+            if tell_person:
+                notification_queue(
+                    recipient=user.email,
+                    subject=f"You are now {assignment.get_role_display()} for {where}",
+                    template="mso_registry/email/role_assigned",
+                    context={
+                        "person": str(user),
+                        "role": assignment.get_role_display(),
+                        "organisation": where,
+                        "start_date": start_date.strftime("%-d %B %Y"),
+                    },
+                    idempotency_key=f"role-assigned:{assignment.pk}",
+                )
             if tell_registry and role in LISTED_ROLES:
                 change_request_create(
                     actor=actor, organisation=organisation, detail=LISTED_ROLES[role], value_after=person_listing(user)

@@ -22,7 +22,7 @@ def handover_overdue_item_reminders() -> int:
     today = timezone.localdate()
     overdue = HandoverItem.objects.filter(
         handover__status=Handover.Status.IN_PROGRESS, done=False, due_date__lt=today
-    ).select_related("owner", "handover__organisation")
+    ).exclude(code__in=HandoverItem.DONE_ON_COMPLETION).select_related("owner", "handover__organisation")
     queued = 0
     with transaction.atomic():
         for item in overdue:
