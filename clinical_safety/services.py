@@ -17,6 +17,7 @@ from mso_registry.permissions import holds_role
 from mso_registry.selectors import cso_signing_refusals
 from notifications.selectors import idempotency_keys_already_queued
 from notifications.services import notification_queue
+from submissions.services import submission_claim, submission_made
 
 from . import permissions
 from .models import (
@@ -228,13 +229,15 @@ def hazard_control_add(*, actor, hazard: Hazard, details: dict) -> HazardControl
 # --- Hazard log versions ----------------------------------------------------------------------
 
 
-def hazard_log_issue(*, actor, system: HealthITSystem, note: str = "") -> HazardLogVersion:
+def hazard_log_issue(*, actor, system: HealthITSystem, note: str = "", submission_key: str = "") -> HazardLogVersion:
     """Freeze every hazard of the system into a new numbered version with its content hash, signed
-    by the acting CSO. Refused, with the reasons, for anyone not fit to sign."""
+    by the acting CSO. Refused, with the reasons, for anyone not fit to sign. The same form sent
+    again raises AlreadySubmitted with the version it issued."""
     with transaction.atomic():
         system = HealthITSystem.objects.select_for_update().select_related("organisation").get(pk=system.pk)
         _require_editor(actor, system)
         _require_signer(actor)
+        claim = submission_claim(key=submission_key, user=actor, purpose=f"hazard_log.issue:{system.pk}")
         frozen = hazard_log_snapshot(system)
         if not frozen["hazards"]:
             raise DomainError("The hazard log has no hazards yet: add at least one before issuing it.")
@@ -254,6 +257,7 @@ def hazard_log_issue(*, actor, system: HealthITSystem, note: str = "") -> Hazard
             changes={"version": [None, number], "content_hash": [None, version.content_hash],
                      "hazards": [None, len(frozen["hazards"])]},
         )
+        submission_made(claim, version)
     return version
 
 
@@ -339,15 +343,17 @@ def safety_case_document(report: SafetyCaseReport) -> dict:
     }
 
 
-def safety_case_submit(*, actor, report: SafetyCaseReport) -> SafetyCaseReport:
+def safety_case_submit(*, actor, report: SafetyCaseReport, submission_key: str = "") -> SafetyCaseReport:
     """The CSO signs the report and sends it to the organisation's governance team.
 
     Refused while any residual risk is 4 or 5, a 3 lacks its justification, the hazard log has
-    moved on from the version it rests on, or the CSO is not fit to sign."""
+    moved on from the version it rests on, or the CSO is not fit to sign. The same form sent again
+    raises AlreadySubmitted."""
     with transaction.atomic():
         report = _lock_report(report)
         _require_editor(actor, report.system)
         _require_signer(actor)
+        submission_claim(key=submission_key, user=actor, purpose=f"safety_case.submit:{report.pk}", target=report)
         problems = safety_case_submission_problems(report)
         if problems:
             raise SubmissionRefused(problems)

@@ -16,6 +16,7 @@ from core.domain import DomainError
 from core.spreadsheets import dataset_download
 from mso_registry.models import Role
 from mso_registry.selectors import cso_signing_refusals, current_roles_of, organisations_visible_to
+from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import documents, permissions, selectors, services
 from .forms import (
@@ -258,7 +259,14 @@ def hazard_log_issue(request, pk):
     form = HazardLogIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.hazard_log_issue(actor=request.user, system=system, note=form.cleaned_data["note"])
+            version = services.hazard_log_issue(
+                actor=request.user, system=system, note=form.cleaned_data["note"],
+                submission_key=request.POST.get(SUBMISSION_KEY, ""),
+            )
+        except AlreadySubmitted as first:
+            messages.info(request, f"Version {first.target.number} was already issued when you first pressed Sign "
+                                   "and issue; it has not been issued twice.")
+            return redirect("clinical_safety:hazard_log_version_detail", pk=first.target.pk)
         except DomainError as error:
             _domain_error(form, error)
         else:
@@ -411,7 +419,12 @@ def safety_case_pdf(request, pk):
 def safety_case_submit(request, pk):
     report = _safety_case(request, pk)
     try:
-        services.safety_case_submit(actor=request.user, report=report)
+        services.safety_case_submit(
+            actor=request.user, report=report, submission_key=request.POST.get(SUBMISSION_KEY, "")
+        )
+    except AlreadySubmitted:
+        messages.info(request, "This safety case was already signed and submitted when you first pressed Sign and "
+                               "submit; it has not been sent twice.")
     except DomainError as error:
         for reason in getattr(error, "reasons", None) or [str(error)]:
             messages.error(request, reason)

@@ -376,11 +376,15 @@ def incident_learning_record(*, incident: MedicationIncident, actor, learning_su
     return incident
 
 
-def incident_action_add(*, incident: MedicationIncident, actor, description: str, owner, due_date: date) -> IncidentAction:
-    """Add an action; its owner must hold a current role in the incident's organisation."""
+def incident_action_add(
+    *, incident: MedicationIncident, actor, description: str, owner, due_date: date, submission_key: str = ""
+) -> IncidentAction:
+    """Add an action; its owner must hold a current role in the incident's organisation. The same
+    form sent again raises AlreadySubmitted with the first action."""
     with transaction.atomic():
         incident = _locked(incident)
         _require_reviewer(actor, incident)
+        claim = submission_claim(key=submission_key, user=actor, purpose=f"{ACTION_PURPOSE}:{incident.pk}")
         _require_open(incident)
         if not any(a.organisation_id == incident.organisation_id for a in current_roles_of(owner)):
             raise DomainError(f"{owner} does not hold a role in {incident.organisation.name}; choose someone who does.")
@@ -391,6 +395,7 @@ def incident_action_add(*, incident: MedicationIncident, actor, description: str
             actor=actor, action="incident.action_added", target=incident, organisation=incident.organisation,
             changes={"action": [None, action.description], "owner": [None, owner.email], "due_date": [None, due_date.isoformat()]},
         )
+        submission_made(claim, action)
     return action
 
 
@@ -568,13 +573,17 @@ def bulletin_create(*, actor, organisation: Organisation, title: str, body: str,
     return bulletin
 
 
-def bulletin_publish(*, actor, bulletin: LearningBulletin) -> int:
+def bulletin_publish(*, actor, bulletin: LearningBulletin, submission_key: str = "") -> int:
     """Publish to everyone who works for the organisation: it shows on their home page and each is
-    emailed the bulletin as a digest, once. Locks the bulletin; returns how many were emailed."""
+    emailed the bulletin as a digest, once. Locks the bulletin; returns how many were emailed. The
+    same form sent again raises AlreadySubmitted instead of "already published"."""
     with transaction.atomic():
         bulletin = LearningBulletin.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=bulletin.pk)
         if not permissions.can_publish_bulletin(actor, bulletin):
             raise NotAllowed("Only the organisation's MSO team publishes its learning bulletins.")
+        submission_claim(
+            key=submission_key, user=actor, purpose=f"{BULLETIN_PUBLISH_PURPOSE}:{bulletin.pk}", target=bulletin
+        )
         if LearningBulletin.Status.PUBLISHED not in BULLETIN_TRANSITIONS[bulletin.status]:
             raise DomainError("This bulletin is already published.")
         bulletin.status = LearningBulletin.Status.PUBLISHED

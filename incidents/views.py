@@ -265,7 +265,9 @@ def incident_detail(request, reference):
 
 
 def _after(request, incident, message=None, error=None):
-    if error:
+    if isinstance(error, AlreadySubmitted):  # the same form sent again: done once, and said so
+        messages.info(request, str(error))
+    elif error:
         messages.error(request, str(error))
     elif message:
         messages.success(request, message)
@@ -326,7 +328,9 @@ def incident_learning(request, reference):
 def incident_action_add(request, reference):
     return _bound_form_action(
         request, reference, ActionForm, "action_form",
-        lambda incident, data: services.incident_action_add(incident=incident, actor=request.user, **data),
+        lambda incident, data: services.incident_action_add(
+            incident=incident, actor=request.user, submission_key=request.POST.get(SUBMISSION_KEY, ""), **data
+        ),
         "Action added.", owners=lambda incident: selectors.action_owner_choices(incident.organisation_id),
     )
 
@@ -478,7 +482,11 @@ def bulletin_detail(request, pk):
 def bulletin_publish(request, pk):
     bulletin = get_object_or_404(selectors.bulletins_visible_to(request.user), pk=pk)
     try:
-        emailed = services.bulletin_publish(actor=request.user, bulletin=bulletin)
+        emailed = services.bulletin_publish(
+            actor=request.user, bulletin=bulletin, submission_key=request.POST.get(SUBMISSION_KEY, "")
+        )
+    except AlreadySubmitted:
+        messages.info(request, "This bulletin was already published when you first pressed Publish; nobody is emailed twice.")
     except DomainError as error:
         messages.error(request, str(error))
     else:

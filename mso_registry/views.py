@@ -12,6 +12,7 @@ from audit.labels import HISTORY_KINDS
 from audit.selectors import history_of, history_of_organisation
 from core.domain import DomainError
 from core.spreadsheets import dataset_download, formula_safe
+from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import permissions, selectors, services
 from .filters import DirectoryFilter
@@ -518,7 +519,11 @@ def communication_send(request, pk):
         raise PermissionDenied("Only the national registry administrator sends national communications.")
     communication = get_object_or_404(selectors.communications_visible_to(request.user), pk=pk)
     try:
-        sent_to = services.communication_send(actor=request.user, communication=communication)
+        sent_to = services.communication_send(
+            actor=request.user, communication=communication, submission_key=request.POST.get(SUBMISSION_KEY, "")
+        )
+    except AlreadySubmitted:
+        messages.info(request, "This was already sent when you first pressed Send; no organisation gets it twice.")
     except DomainError as error:
         messages.error(request, str(error))
     else:

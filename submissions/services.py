@@ -24,7 +24,7 @@ class AlreadySubmitted(DomainError):
     """This form was sent before and what it made is `target`; the transaction made nothing new."""
 
     def __init__(self, target):
-        super().__init__("This was already received: it has not been sent twice.")
+        super().__init__("This form was already sent and received: nothing has been done twice.")
         self.target = target
 
 

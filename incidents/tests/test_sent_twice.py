@@ -1,9 +1,9 @@
 """A report is never doubled: the form carries a one-time key, and sending it again (a double click,
 a retry after the "briefly unavailable" page) lands on the first report instead of making another."""
 
-import re
 import threading
 import time
+from datetime import date
 from unittest import mock
 
 import pytest
@@ -14,18 +14,20 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from incidents import services
 from incidents.models import MedicationIncident
+from incidents.models import IncidentAction, LearningBulletin
+from notifications.models import Notification
 from submissions.models import SubmissionKey
 from submissions.services import AlreadySubmitted, submission_key_new
+from tests.submission_keys import KEY, both_at_once, key_on
 
 from .conftest import report_values
 from .test_report_form import URL, form_data
 
 FOLLOW_UP = reverse("incidents:incident_follow_up")
-KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 
 
 def key_from(client) -> str:
-    return KEY.search(client.get(URL).content.decode()).group(1)
+    return key_on(client, URL)
 
 
 def test_the_same_form_sent_twice_makes_one_report_and_lands_on_its_receipt(client, riverside_staff):
@@ -218,3 +220,60 @@ def test_two_requests_with_the_same_key_at_once_make_one_report(riverside, river
     assert results == {"first": ("made", incident.pk), "second": ("found", incident.pk)}
     assert SubmissionKey.objects.count() == 1
     assert waits_seen, "the second request never waited on the first's key"
+
+
+def test_an_action_sent_twice_is_added_once(client, make_incident, riverside_mso, riverside_staff):
+    incident = make_incident()
+    client.force_login(riverside_mso)
+    page = reverse("incidents:incident_detail", args=[incident.reference])
+    key = key_on(client, page)
+    action = {"description": "Check insulin pens on every ward.", "owner": riverside_staff.pk,
+              "due_date": "2030-01-31", "submission_key": key}
+    url = reverse("incidents:incident_action_add", args=[incident.reference])
+
+    client.post(url, action)
+    again = client.post(url, action, follow=True)
+
+    assert IncidentAction.objects.filter(incident=incident).count() == 1
+    assert again.redirect_chain[-1][0] == page and "nothing has been done twice" in again.content.decode()
+    assert AuditEvent.objects.filter(action="incident.action_added").count() == 1
+    client.post(url, {**action, "submission_key": key_on(client, page)})  # a new showing is a new action
+    assert IncidentAction.objects.filter(incident=incident).count() == 2
+
+
+def test_a_bulletin_published_twice_from_the_same_page_says_so_and_emails_once(
+    client, riverside, riverside_mso, riverside_staff
+):
+    bulletin = services.bulletin_create(actor=riverside_mso, organisation=riverside, title="Insulin", body="Write units.")
+    client.force_login(riverside_mso)
+    page = reverse("incidents:bulletin_detail", args=[bulletin.pk])
+    key = key_on(client, page)
+    url = reverse("incidents:bulletin_publish", args=[bulletin.pk])
+
+    client.post(url, {"submission_key": key})
+    emails = Notification.objects.count()
+    again = client.post(url, {"submission_key": key}, follow=True)
+
+    text = again.content.decode()
+    assert "already published when you first pressed Publish" in text and "nobody is emailed twice" in text
+    assert "alert-danger" not in text  # told it went, not that something failed
+    assert Notification.objects.count() == emails > 0
+    assert LearningBulletin.objects.get().status == LearningBulletin.Status.PUBLISHED
+    # Without the key (another tab), the state still refuses a second publication, as an error.
+    assert "already published" in client.post(url, follow=True).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_actions_at_once_with_the_same_key_add_one(riverside, riverside_staff, riverside_mso):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL; SQLite runs one writer at a time")
+    incident, _ = services.incident_report(reporter=riverside_staff, organisation=riverside, **report_values())
+    key = submission_key_new(user=riverside_mso, purpose=f"{services.ACTION_PURPOSE}:{incident.pk}")
+
+    outcomes = both_at_once(lambda: services.incident_action_add(
+        incident=incident, actor=riverside_mso, description="Check pens.", owner=riverside_staff,
+        due_date=date(2030, 1, 31), submission_key=key,
+    ))
+
+    action = IncidentAction.objects.get()
+    assert outcomes == [("found", action.pk), ("made", action.pk)]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from core.domain import DomainError, NotAllowed
 from notifications.services import notification_queue, notifications_queue_many
+from submissions.services import submission_claim
 
 from .. import permissions
 from ..models import (
@@ -88,15 +89,19 @@ def communication_create(
     return communication
 
 
-def communication_send(*, actor, communication: NationalCommunication) -> int:
+def communication_send(*, actor, communication: NationalCommunication, submission_key: str = "") -> int:
     """Send a draft to every organisation in its audience, once. Locks the communication; writes one
     copy per organisation and one outbox row per generic mailbox in the same transaction, and returns
     the number of organisations. Organisations without a mailbox get their copy (it shows on their
-    MSO's home page) and are listed on the tracking page as not emailed. A second send is refused."""
+    MSO's home page) and are listed on the tracking page as not emailed. A second send is refused;
+    the same form sent again raises AlreadySubmitted instead (its sender is told it went, once)."""
     if not permissions.can_send_communications(actor):
         raise NotAllowed("Only the national registry administrator sends national communications.")
     with transaction.atomic():
         communication = NationalCommunication.objects.select_for_update().get(pk=communication.pk)
+        submission_claim(
+            key=submission_key, user=actor, purpose=f"communication.send:{communication.pk}", target=communication
+        )
         if NationalCommunication.Status.SENT not in COMMUNICATION_TRANSITIONS[communication.status]:
             raise DomainError(
                 f"“{communication.title}” was already sent on {timezone.localtime(communication.sent_at):%-d %B %Y at %H:%M}; "

@@ -522,3 +522,21 @@ def test_the_recipients_are_described_in_words(network):
         "every GP practice in London"
     )
     assert audience_description({"icb": network["icb"].pk}) == "every organisation in Riverside ICB"
+
+
+def test_send_pressed_again_on_the_same_page_says_it_went_and_sends_nothing_more(registry_admin, network, client):
+    """A retry after the "briefly unavailable" page: the same key, so the sender is told it went."""
+    from tests.submission_keys import key_on
+
+    communication = _draft(registry_admin)
+    client.force_login(registry_admin)
+    key = key_on(client, reverse("mso_registry:communication_detail", args=[communication.pk]))
+    url = reverse("mso_registry:communication_send", args=[communication.pk])
+    client.post(url, {"submission_key": key})
+    first = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+
+    response = client.post(url, {"submission_key": key}, follow=True)
+
+    assert "already sent when you first pressed Send" in response.text and "alert-danger" not in response.text
+    assert list(Notification.objects.order_by("pk").values_list("pk", flat=True)) == first
+    assert communication.recipients.count() == 5
