@@ -1,28 +1,20 @@
-import hashlib
-import json
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-
-class AuditChainHead(models.Model):
-    """One row: the sequence number and hash of the newest audit event.
-
-    Writers lock it, so events are chained one after another even under concurrency."""
-
-    last_sequence = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="")
+from .chain import keyed_hash
 
 
 class AuditEvent(models.Model):
     """An append-only record of one change: who, when, what, before and after.
 
-    Each event carries the hash of the one before it; `manage.py verify_audit` walks the chain."""
+    Written by the change's own transaction without any lock (its id comes from the database
+    sequence), then sealed into its scope's chain (each organisation, or the national chain) by
+    `audit_seal`: a place in the chain, the previous event's hash and its own keyed hash."""
 
-    sequence = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -36,15 +28,27 @@ class AuditEvent(models.Model):
         "mso_registry.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # The chain: "organisation:<id>" or "national"; set when written. The rest is set when sealed.
+    scope = models.CharField(max_length=40)
+    chain_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["sequence"]
-        indexes = [models.Index(fields=["content_type", "object_id", "sequence"], name="audit_event_object")]
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "id"], name="audit_event_object"),
+            # What the sealer looks for: the few events not yet in a chain.
+            models.Index(fields=["scope", "id"], condition=Q(chain_sequence__isnull=True), name="audit_event_unsealed"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "chain_sequence"], name="audit_event_one_place_per_chain"),
+        ]
 
     def __str__(self):
-        return f"#{self.sequence} {self.action} {self.object_repr}"
+        place = f"{self.scope} #{self.chain_sequence}" if self.chain_sequence else "not yet sealed"
+        return f"{self.action} {self.object_repr} (event {self.pk}, {place})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -54,19 +58,40 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise RuntimeError("Audit events are append-only.")
 
-    def compute_hash(self) -> str:
-        payload = {
-            "sequence": self.sequence,
-            "created_at": self.created_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_email": self.actor_email,
-            "action": self.action,
-            "content_type": self.content_type_id,
-            "object_id": str(self.object_id),
-            "object_repr": self.object_repr,
-            "organisation_id": self.organisation_id,
-            "changes": self.changes,
-            "prev_hash": self.prev_hash,
-        }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    def compute_hash(self, key: str | None = None) -> str:
+        return keyed_hash(self, key=key or settings.AUDIT_HMAC_KEY)
+
+
+class AuditChain(models.Model):
+    """The head of one scope's chain. Only sealers lock it, never a user's transaction."""
+
+    scope = models.CharField(max_length=40, unique=True)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.scope} at #{self.last_sequence}"
+
+
+class AuditAnchor(models.Model):
+    """A chain head as it was sent out of the database (emailed to AUDIT_ANCHOR_EMAIL and logged).
+
+    The copy outside is the evidence; this row records what was sent, so `verify_audit` can check
+    that the event at that place still has that hash."""
+
+    scope = models.CharField(max_length=40)
+    chain_sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    event_id = models.BigIntegerField()
+    anchored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-anchored_at", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "chain_sequence"], name="audit_anchor_once_per_place"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} #{self.chain_sequence} anchored {self.anchored_at:%Y-%m-%d %H:%M}"

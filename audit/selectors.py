@@ -6,11 +6,11 @@ from .models import AuditEvent
 
 
 def history_of(target: Model) -> QuerySet[AuditEvent]:
-    """The audit events about one object, newest first."""
+    """The audit events about one object, newest first (ids follow the order events were written)."""
     return (
         AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk))
         .select_related("actor")
-        .order_by("-sequence")
+        .order_by("-id")
     )
 
 
@@ -22,4 +22,4 @@ def history_of_organisation(organisation, *, kind: str = "") -> QuerySet[AuditEv
         for prefix in HISTORY_KINDS[kind][1]:
             prefixes |= Q(action__startswith=prefix)
         events = events.filter(prefixes)
-    return events.select_related("actor").order_by("-sequence")
+    return events.select_related("actor").order_by("-id")

@@ -121,6 +121,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction begins, and wait for it: a deferred transaction that
+    # reads and then writes fails at once with "database is locked" when another writer holds it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
     # The covering indexes (README, "Performance") are PostgreSQL's; SQLite builds them as plain ones.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
@@ -261,7 +264,25 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-national-summary": {"task": "incidents.tasks.refresh_national_summary", "schedule": 3600.0},
     # National communications past their deadline: a reminder, then the board director; each copy records when.
     "communication-reminders": {"task": "mso_registry.tasks.send_communication_reminders", "schedule": 3600.0},
+    # Audit events are sealed on commit; this sweep seals what a lost task or a busy sealer left.
+    "audit-seal": {"task": "audit.tasks.seal_audit_chains", "schedule": 60.0},
+    # Each chain's head, emailed and logged, so that a rewritten tail is caught (outbox keys: once per head).
+    "audit-anchor": {"task": "config.tasks.anchor_audit_chains", "schedule": 3600.0},
 }
+
+# --- Audit trail (README, "Architecture", audit/; SECURITY.md, "Audit trail") ---------------------
+# The key of the chains' HMAC. It must live outside the database (environment, secret store): whoever
+# holds it and can write to the database can rewrite history; whoever holds only the database cannot.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="" if PRODUCTION else "medsafety-development-audit-key-not-for-production")
+if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Production settings need AUDIT_HMAC_KEY in the environment: at least 32 random characters, kept "
+        "outside the database. It keys the audit trail's hashes, so that an edited record is detected."
+    )
+# Where each chain's head is emailed on every anchoring run, to be kept out of the database's reach.
+AUDIT_ANCHOR_EMAIL = env.str("AUDIT_ANCHOR_EMAIL", default="audit.anchor@medsafety.example")
+# An event still unsealed after this long means the sealer is not running (verify_audit fails).
+AUDIT_SEAL_OVERDUE_SECONDS = env.int("AUDIT_SEAL_OVERDUE_SECONDS", default=15 * 60)
 
 # Where change-of-details requests and vacancy alerts for the national MSO list go.
 NATIONAL_REGISTRY_EMAIL = env.str("NATIONAL_REGISTRY_EMAIL", default="mso.registry@medsafety.example")

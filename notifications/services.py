@@ -1,7 +1,6 @@
 """Writes of the notification outbox. Rows first, emails second."""
 
 import logging
-import time
 import uuid
 from datetime import timedelta
 
@@ -12,16 +11,12 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.tasks import publish_or_leave_to_sweep as _publish
+
 from .models import Notification
 from .sealing import seal, unseal
 
 logger = logging.getLogger(__name__)
-
-# After a broker failure this process leaves new rows to the sweep for a while instead of trying
-# again: a stalled Redis costs a whole socket timeout per try, and an action that queues several
-# emails (a role the national registry is told about) would pay it for each of them.
-ENQUEUE_PAUSE_AFTER_BROKER_FAILURE_SECONDS = 30
-_enqueue_paused_until = 0.0  # time.monotonic() value
 
 
 def notification_queue(
@@ -55,24 +50,7 @@ def notification_enqueue(*, notification_id: int) -> bool:
     the periodic sweep sends what could not be queued."""
     from .tasks import deliver_notification
 
-    return _publish(deliver_notification, [notification_id], what=f"notification {notification_id}", them="it")
-
-
-def _publish(task, args: list, *, what: str, them: str) -> bool:
-    """Publish a delivery task, or leave its rows to the sweep if the broker failed just now or fails now."""
-    global _enqueue_paused_until
-    eager = task.app.conf.task_always_eager  # no broker, nothing to pause
-    if not eager and time.monotonic() < _enqueue_paused_until:
-        logger.warning("Broker failed recently; %s left to the sweep", what)
-        return False
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure must leave the request alone
-        if not eager:
-            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_AFTER_BROKER_FAILURE_SECONDS
-        logger.warning("Could not queue %s; the sweep will send %s", what, them, exc_info=True)
-        return False
-    return True
+    return _publish(deliver_notification, [notification_id], what=f"notification {notification_id}", sweep_will="send it")
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -265,7 +243,9 @@ def notifications_enqueue_many(*, notification_ids: list[int]) -> bool:
     logged, never raised, and the sweep sends the rows."""
     from .tasks import deliver_notifications
 
-    return _publish(deliver_notifications, [notification_ids], what=f"{len(notification_ids)} notifications", them="them")
+    return _publish(
+        deliver_notifications, [notification_ids], what=f"{len(notification_ids)} notifications", sweep_will="send them"
+    )
 
 
 def notifications_batches(notification_ids: list[int], *, size: int | None = None) -> list[list[int]]:

@@ -177,7 +177,8 @@ def _run_django(env_overrides, *args):
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"],
+    "missing",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "AUDIT_HMAC_KEY"],
 )
 def test_production_settings_refuse_to_start_without(missing):
     env = {
@@ -187,11 +188,23 @@ def test_production_settings_refuse_to_start_without(missing):
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
         "CACHE_URL": "rediscache://127.0.0.1:6379/1",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "AUDIT_HMAC_KEY": "k" * 40,
     }
     del env[missing]
     result = _run_django(env, "check")
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_production_settings_refuse_a_short_audit_key():
+    result = _run_django(
+        {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "a.example",
+         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety", "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "AUDIT_HMAC_KEY": "short"},
+        "check",
+    )
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY" in result.stderr and "32" in result.stderr
 
 
 def test_production_settings_refuse_sqlite():
@@ -209,7 +222,8 @@ def test_production_settings_pass_the_deploy_check():
     result = _run_django(
         {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "a-long-random-production-secret-" * 3,
          "DJANGO_ALLOWED_HOSTS": "medsafety.example", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
-         "CACHE_URL": "rediscache://127.0.0.1:6379/1", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"},
+         "CACHE_URL": "rediscache://127.0.0.1:6379/1", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+         "AUDIT_HMAC_KEY": "a-long-random-audit-key-" * 2},
         "check", "--deploy", "--fail-level", "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -122,7 +122,7 @@ def test_every_regrade_is_kept(make_incident, riverside_mso):
     for grade in ("moderate", "low", "none"):
         services.incident_grade(incident=incident, actor=riverside_mso, physical_harm=grade, psychological_harm="none")
 
-    grades = list(AuditEvent.objects.filter(action="incident.regraded").order_by("sequence").values_list("changes", flat=True))
+    grades = list(AuditEvent.objects.filter(action="incident.regraded").order_by("id").values_list("changes", flat=True))
     assert [c["physical_harm"] for c in grades] == [["low", "moderate"], ["moderate", "low"], ["low", "none"]]
 
 

@@ -208,7 +208,7 @@ def test_mso_marks_received_then_complete_with_a_note(sent, riverside, riverside
     assert copy.state == State.RECEIVED and copy.received_by == riverside_mso
     copy = communication_acknowledge(actor=riverside_mso, recipient=copy, state=State.COMPLETED, note="All checked.")
     assert copy.state == State.COMPLETED and copy.action_note == "All checked."
-    assert list(AuditEvent.objects.filter(action__startswith="communication.").values_list("action", flat=True).order_by("sequence")) == [
+    assert list(AuditEvent.objects.filter(action__startswith="communication.").values_list("action", flat=True).order_by("id")) == [
         "communication.drafted", "communication.sent", "communication.received", "communication.completed",
     ]
     assert Notification.objects.filter(idempotency_key=f"communication-completed:{copy.pk}").exists()

@@ -151,9 +151,10 @@ def test_admin_lists_notifications_with_their_state(admin_client):
 
 def test_after_a_broker_failure_new_rows_wait_for_the_sweep_without_trying_again(django_capture_on_commit_callbacks, monkeypatch):
     from config.celery_app import app
-    from notifications import services, tasks
+    from core import tasks as publishing
+    from notifications import tasks
 
-    monkeypatch.setattr(services, "_enqueue_paused_until", 0.0)
+    monkeypatch.setattr(publishing, "_paused_until", 0.0)
     app.conf.task_always_eager = False  # the conftest fixture puts it back
     with mock.patch.object(tasks.deliver_notification, "apply_async", side_effect=TimeoutError("stalled")) as publish:
         with django_capture_on_commit_callbacks(execute=True):

@@ -56,6 +56,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SERVER_ENV = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+    "AUDIT_HMAC_KEY": "bench-only-audit-key-" + "x" * 40,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     # Production refuses to start without a shared cache and a broker. No worker consumes this
     # broker: the bench measures the web process, and a publish to Redis is what a request pays.

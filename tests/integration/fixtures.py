@@ -365,7 +365,7 @@ def publish_to(settings, monkeypatch):
     from kombu import pools
 
     from config.celery_app import app
-    from notifications import services
+    from core import tasks as publishing
 
     keys = ("task_always_eager", "broker_url", "task_default_queue")
     saved = {key: app.conf[key] for key in keys}
@@ -380,7 +380,7 @@ def publish_to(settings, monkeypatch):
     def switch(broker_url: str, queue: str):
         drop_connections()
         # A failure of the broker used before says nothing about this one.
-        monkeypatch.setattr(services, "_enqueue_paused_until", 0.0, raising=False)
+        monkeypatch.setattr(publishing, "_paused_until", 0.0)
         app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue)
         monkeypatch.setenv("CELERY_BROKER_URL", broker_url)
         monkeypatch.delenv("CELERY_BROKER_READ_URL", raising=False)

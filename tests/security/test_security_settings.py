@@ -85,6 +85,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/medsafety",
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "AUDIT_HMAC_KEY": "a-long-random-audit-key-" * 2,
 }
 SETTINGS_SHOWN = [
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY",
