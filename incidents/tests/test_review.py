@@ -225,7 +225,7 @@ def test_feedback_changed_back_and_forth_is_emailed_for_each_decision(
     sent = [m.body for m in mailoutbox if m.subject.startswith("Feedback")]
     assert len(sent) == 3
     assert "stock list changed" in sent[0] and "automatic" in sent[1] and "stock list changed" in sent[2]
-    events = AuditEvent.objects.filter(action="incident.feedback_given").order_by("sequence")
+    events = AuditEvent.objects.filter(action="incident.feedback_given").order_by("id")
     keys = set(Notification.objects.filter(subject__startswith="Feedback").values_list("idempotency_key", flat=True))
     assert keys == {f"incident-feedback:{incident.pk}:{event.pk}" for event in events}
 
