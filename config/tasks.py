@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from audit.services import audit_anchor_heads
+from mso_registry.models import Organisation
 from notifications.services import notification_queue
 
 
@@ -19,6 +20,12 @@ def audit_anchors_send() -> int:
         if not anchors:
             return 0
         places = "\n".join(f"{anchor.scope}:{anchor.chain_sequence}" for anchor in anchors)
+        # Readers know an organisation by its ODS code and name, the chain by its scope.
+        organisation_ids = [a.scope.split(":")[1] for a in anchors if a.scope.startswith("organisation:")]
+        names = {
+            f"organisation:{pk}": f"{code} {name}"
+            for pk, code, name in Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "ods_code", "name")
+        }
         notification_queue(
             recipient=settings.AUDIT_ANCHOR_EMAIL,
             subject=f"Audit trail anchor: {len(anchors)} chain head{'s' if len(anchors) != 1 else ''}",
@@ -27,6 +34,7 @@ def audit_anchors_send() -> int:
                 "anchors": [
                     {
                         "scope": anchor.scope,
+                        "organisation": names.get(anchor.scope, "national records"),
                         "sequence": anchor.chain_sequence,
                         "hash": anchor.hash,
                         "event_id": anchor.event_id,

@@ -40,7 +40,8 @@ def test_anchoring_emails_and_logs_each_chain_head_once(registry_admin, riversid
     assert (anchor.chain_sequence, anchor.hash, anchor.event_id) == (3, riverside_head.last_hash, riverside_head.last_event_id)
     [email] = mail.outbox
     assert email.to == [settings.AUDIT_ANCHOR_EMAIL]
-    assert f"{riverside_head.scope}  #3  event {riverside_head.last_event_id}" in email.body
+    assert f"{riverside_head.scope} (R9R Renamed trust" in email.body
+    assert f"#3  event {riverside_head.last_event_id}" in email.body
     assert riverside_head.last_hash in email.body
     assert f"{riverside_head.scope} #3 hash {riverside_head.last_hash}" in caplog.text
     # Nothing moved: nothing anchored or sent again.
