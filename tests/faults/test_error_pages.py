@@ -62,6 +62,7 @@ def test_a_lost_database_gets_the_friendly_503_page_with_retry_after(anonymous, 
     assert response["Retry-After"] == "30"
     body = response.content.decode()
     assert "briefly unavailable" in body and "your" in body and "reports" in body
+    assert "press Send again; it will not be sent twice" in " ".join(body.replace("<strong>", "").split())
     assert "Traceback" not in body and "OperationalError" not in body
     assert "Database unavailable" in caplog.text  # logged for the people who run it
 
