@@ -277,3 +277,14 @@ def test_two_actions_at_once_with_the_same_key_add_one(riverside, riverside_staf
 
     action = IncidentAction.objects.get()
     assert outcomes == [("found", action.pk), ("made", action.pk)]
+
+
+@pytest.mark.parametrize("key", ["x", "a:b", "\x00" * 3, "' OR 1=1 --", "ключ:подпись", "k" * 100_000])
+def test_a_made_up_key_is_refused_clearly_and_the_report_kept(client, riverside_staff, key):
+    client.force_login(riverside_staff)
+
+    response = client.post(URL, form_data(submission_key=key))
+
+    assert response.status_code == 200 and "opened by someone else" in response.content.decode()
+    assert not MedicationIncident.objects.exists() and not SubmissionKey.objects.exists()
+    assert "Insulin 40 units given" in response.content.decode()
