@@ -9,6 +9,7 @@ PATHS = {
     "minimal": "/bench/minimal/",
     "report_form_get": "/incidents/report/",
     "report_form_post": "/incidents/report/",
+    "report_form_post_during_send": "/incidents/report/",
     "review_queue": "/incidents/review/",
     # Severe harm with a high-alert medicine: the filter an MSO uses before a committee.
     "review_queue_filtered": "/incidents/review/?physical_harm=severe&high_alert=yes",
@@ -17,7 +18,7 @@ PATHS = {
     "national_dashboard": "/incidents/national/",
 }
 WHO = {
-    "report_form_get": "staff", "report_form_post": "staff", "review_queue": "mso", "review_queue_filtered": "mso",
+    "report_form_get": "staff", "report_form_post": "staff", "report_form_post_during_send": "staff", "review_queue": "mso", "review_queue_filtered": "mso",
     "incident_page": "mso", "trust_dashboard": "mso", "registry_directory": "registry", "hazard_log": "cso",
     "national_dashboard": "registry",
 }
@@ -63,7 +64,7 @@ def request_for(key: str, targets: dict, *, client: int, rng: random.Random, tok
         path = f"/clinical-safety/systems/{targets['system_id']}/"
     else:
         path = PATHS[key]
-    if key == "report_form_post":
+    if key in ("report_form_post", "report_form_post_during_send"):
         token = token or csrf_secret()
         cookies[targets["csrf_cookie"]] = token
         method = "POST"
