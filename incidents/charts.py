@@ -7,6 +7,11 @@ ROW_HEIGHT = 30
 LABEL_WIDTH = 270
 BAR_WIDTH = 300
 CHART_WIDTH = LABEL_WIDTH + BAR_WIDTH + 60
+# On a phone the chart is drawn narrow, each label above its bar, so that it is shown near its own
+# size: 15-unit text stays at least 12px on a 320px screen instead of shrinking to 6px.
+NARROW_WIDTH = 300
+NARROW_ROW_HEIGHT = 44
+NARROW_BAR_WIDTH = NARROW_WIDTH - 56
 
 
 def bar_chart(*, key: str, title: str, rows: list[tuple[str, int]], value_label: str = "Incidents") -> dict:
@@ -22,10 +27,16 @@ def bar_chart(*, key: str, title: str, rows: list[tuple[str, int]], value_label:
         }
         for i, (label, value) in enumerate(rows)
     ]
+    for i, row in enumerate(laid_out):
+        width = round(NARROW_BAR_WIDTH * row["value"] / biggest, 1)
+        top = i * NARROW_ROW_HEIGHT
+        row["narrow"] = {"text_y": top + 15, "bar_y": top + 21, "width": width, "value_x": width + 6, "value_y": top + 36}
     return {
         "key": key,
         "title": title,
         "rows": laid_out,
+        "narrow_width": NARROW_WIDTH,
+        "narrow_height": max(len(rows), 1) * NARROW_ROW_HEIGHT,
         "value_label": value_label,
         "height": max(len(rows), 1) * ROW_HEIGHT,
         "width": CHART_WIDTH,

@@ -124,6 +124,7 @@ def test_mso_publishes_a_learning_bulletin_that_staff_read_from_their_home_page(
 
     mso = new_page()
     sign_in(mso, live_server, "mso@riverside.example")
+    mso.get_by_role("button", name="Incidents").click()  # the incident pages share one menu
     mso.get_by_role("link", name="Bulletins", exact=True).click()
     assert_accessible(mso, "the bulletin list")
     mso.get_by_role("link", name="Write a bulletin").click()
