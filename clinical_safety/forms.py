@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model
 
-from core.widgets import DateInput
+from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField
 from mso_registry.models import Role, RoleAssignment
 
 from .models import ControlType, HazardLogVersion, HazardStatus, Standard
@@ -32,9 +32,9 @@ class HealthITSystemForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="DCB0129 if your organisation makes the system; DCB0160 if it deploys it.",
     )
-    intended_use = forms.CharField(widget=TEXTAREA)
-    clinical_scope = forms.CharField(
-        widget=TEXTAREA, help_text="The clinical settings, staff groups and patients it is used for."
+    intended_use = LimitedCharField(max_length=NOTE_MAX, widget=TEXTAREA)
+    clinical_scope = LimitedCharField(
+        max_length=NOTE_MAX, widget=TEXTAREA, help_text="The clinical settings, staff groups and patients it is used for."
     )
     cso = forms.ModelChoiceField(label="Responsible Clinical Safety Officer", queryset=User.objects.none())
 
@@ -56,11 +56,11 @@ class HazardForm(forms.Form):
     """Severity and likelihood are chosen; the ratings are looked up from the matrix, never typed."""
 
     title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=TEXTAREA)
-    causes = forms.CharField(widget=TEXTAREA)
-    effect = forms.CharField(widget=TEXTAREA, help_text="What happens in the system or the workflow.")
-    clinical_impact = forms.CharField(label="Potential clinical impact", widget=TEXTAREA)
-    existing_controls = forms.CharField(widget=TEXTAREA, required=False)
+    description = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA)
+    causes = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA)
+    effect = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA, help_text="What happens in the system or the workflow.")
+    clinical_impact = LimitedCharField(max_length=NARRATIVE_MAX, label="Potential clinical impact", widget=TEXTAREA)
+    existing_controls = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA, required=False)
     initial_severity = SeverityLikelihoodField(choices=Severity, definitions=SEVERITY_DEFINITIONS)
     initial_likelihood = SeverityLikelihoodField(choices=reversed(Likelihood), definitions=LIKELIHOOD_DEFINITIONS)
     residual_severity = SeverityLikelihoodField(
@@ -69,7 +69,8 @@ class HazardForm(forms.Form):
     residual_likelihood = SeverityLikelihoodField(
         choices=reversed(Likelihood), definitions=LIKELIHOOD_DEFINITIONS, help_text="After the additional controls."
     )
-    residual_justification = forms.CharField(
+    residual_justification = LimitedCharField(
+        max_length=NOTE_MAX,
         label="Justification for accepting the residual risk",
         widget=TEXTAREA,
         required=False,
@@ -80,8 +81,8 @@ class HazardForm(forms.Form):
         help_text="Transferred: the manufacturer's actions are done and the deployer's are outstanding.",
     )
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    actions = forms.CharField(label="Outstanding actions", widget=TEXTAREA, required=False)
-    review_date = forms.DateField(required=False, widget=DateInput())
+    actions = LimitedCharField(max_length=NARRATIVE_MAX, label="Outstanding actions", widget=TEXTAREA, required=False)
+    review_date = CalendarDateField(required=False)
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,12 +110,12 @@ class HazardForm(forms.Form):
 
 class HazardControlForm(forms.Form):
     control_type = forms.ChoiceField(label="Type of control", choices=ControlType.choices)
-    description = forms.CharField(label="The control", widget=TEXTAREA)
-    verification = forms.CharField(
-        label="How it was verified", widget=TEXTAREA, required=False,
+    description = LimitedCharField(max_length=NOTE_MAX, label="The control", widget=TEXTAREA)
+    verification = LimitedCharField(
+        max_length=NOTE_MAX, label="How it was verified", widget=TEXTAREA, required=False,
         help_text="The test, audit or sign-off that shows it works. Leave blank until it is verified.",
     )
-    verified_on = forms.DateField(required=False, widget=DateInput())
+    verified_on = CalendarDateField(required=False)
 
     def clean(self):
         data = super().clean()
@@ -124,8 +125,8 @@ class HazardControlForm(forms.Form):
 
 
 class HazardLogIssueForm(forms.Form):
-    note = forms.CharField(
-        label="What changed in this version", widget=TEXTAREA, required=False,
+    note = LimitedCharField(
+        max_length=NOTE_MAX, label="What changed in this version", widget=TEXTAREA, required=False,
         help_text="For example: new hazards from the 4.2 release; H-003 rescored after go-live.",
     )
     confirm = forms.BooleanField(
@@ -135,13 +136,13 @@ class HazardLogIssueForm(forms.Form):
 
 class SafetyCaseForm(forms.Form):
     release = forms.CharField(label="Release or deployment", max_length=200, help_text="e.g. Version 4.2 go-live, wards 1-12.")
-    scope = forms.CharField(widget=TEXTAREA)
-    intended_use = forms.CharField(widget=TEXTAREA)
+    scope = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA)
+    intended_use = LimitedCharField(max_length=NOTE_MAX, widget=TEXTAREA)
     hazard_log_version = forms.ModelChoiceField(
         label="Issued hazard log version it rests on", queryset=HazardLogVersion.objects.none(),
     )
-    outstanding_actions = forms.CharField(widget=TEXTAREA, required=False)
-    conclusion = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    outstanding_actions = LimitedCharField(max_length=NARRATIVE_MAX, widget=TEXTAREA, required=False)
+    conclusion = LimitedCharField(max_length=NARRATIVE_MAX, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,8 +155,8 @@ class SafetyCaseDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("reject", "Return to the CSO")], widget=forms.RadioSelect
     )
-    comments = forms.CharField(
-        widget=TEXTAREA, required=False, help_text="Required when you return it: what must change."
+    comments = LimitedCharField(
+        max_length=NOTE_MAX, widget=TEXTAREA, required=False, help_text="Required when you return it: what must change."
     )
 
     def clean(self):

@@ -5,9 +5,12 @@ import csv
 import io
 import itertools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from core.spreadsheets import XLSX_CONTENT_TYPE, dataset_download, spreadsheet_row
 
@@ -40,6 +43,8 @@ def _export_rows(request, *, xlsx: bool = False):
     if not permissions.review_organisation_ids(request.user):
         raise PermissionDenied("Only the MSO team exports incidents.")
     queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
+    if queue.is_bound and not queue.form.is_valid():
+        return None, None  # a download of what the page would refuse to filter by
     names = [name for name, _ in QUEUE_EXPORT_COLUMNS]
     labels = _choice_labels()
     rows = queue.qs.values_list(*names).iterator(chunk_size=2000)
@@ -52,10 +57,17 @@ def _export_rows(request, *, xlsx: bool = False):
     return [label for _, label in QUEUE_EXPORT_COLUMNS], (readable(row) for row in rows)
 
 
+def _back_to_the_filters(request, page: str):
+    messages.error(request, "Nothing was downloaded: correct the filters below, then download again.")
+    return redirect(f"{reverse(page)}?{request.GET.urlencode()}")
+
+
 @login_required
 def review_queue_csv(request):
     """The filtered queue as CSV, streamed so that a year of incidents does not sit in memory."""
     header, rows = _export_rows(request)
+    if header is None:
+        return _back_to_the_filters(request, "incidents:review_queue")
     writer = csv.writer(_Echo())
     lines = (writer.writerow(line) for line in itertools.chain([header], rows))
     response = StreamingHttpResponse(lines, content_type="text/csv")
@@ -69,6 +81,8 @@ def review_queue_xlsx(request):
     from openpyxl import Workbook
 
     header, rows = _export_rows(request, xlsx=True)
+    if header is None:
+        return _back_to_the_filters(request, "incidents:review_queue")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Medication incidents")
     sheet.append(header)
@@ -129,6 +143,8 @@ def dashboard_export(request, file_format):
     if file_format not in ("csv", "xlsx"):
         raise Http404("The dashboard downloads as .csv or .xlsx.")
     form, organisation, figures = dashboard_for_request(request, foreign_is_404=True)
+    if form.errors:
+        return _back_to_the_filters(request, "incidents:dashboard")
     tables = dashboard_tables(organisation=organisation, form=form, figures=figures)
     xlsx = file_format == "xlsx"
     if xlsx:

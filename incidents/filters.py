@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from core.widgets import DateInput
+from core.forms import CalendarDateFilter
 
 from .models import MedicationIncident, PhysicalHarm, Stage, Status
 
@@ -32,13 +32,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
     red_flag = django_filters.ChoiceFilter(
         label="Red flag", choices=[("yes", "Red flags only")], empty_label="All incidents", method="filter_red_flag"
     )
-    submitted_from = django_filters.DateFilter(
-        label="Reported from", method="filter_submitted_from", widget=DateInput()
-    )
-    submitted_to = django_filters.DateFilter(
-        label="Reported to", method="filter_submitted_to", widget=DateInput()
-    )
-    department = django_filters.CharFilter(lookup_expr="icontains", label="Department or location")
+    submitted_from = CalendarDateFilter(label="Reported from", method="filter_submitted_from")
+    submitted_to = CalendarDateFilter(label="Reported to", method="filter_submitted_to")
+    department = django_filters.CharFilter(lookup_expr="icontains", label="Department or location", max_length=120)
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=[(k, v[0]) for k, v in SORTS.items()], empty_label=None, method="sort_by",
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField
 from core.widgets import DateInput, TimeInput
 
 from .models import (
@@ -34,7 +35,7 @@ class IncidentReportForm(forms.Form):
         queryset=None, label="Which organisation is this for?", empty_label="Choose the organisation",
         error_messages=_required("Choose the organisation where it happened."),
     )
-    occurred_on = forms.DateField(
+    occurred_on = CalendarDateField(
         label="Date it happened", widget=DateInput(),
         error_messages={"required": "Enter the date it happened.", "invalid": "Enter a real date, for example 17 3 2026."},
     )
@@ -68,13 +69,13 @@ class IncidentReportForm(forms.Form):
         label="Is this a Never Event?", choices=NEVER_EVENT_CHOICES, required=False,
         help_text="Medication Never Events on the NHS list.",
     )
-    description = forms.CharField(
-        label="What happened?", widget=forms.Textarea(attrs={"rows": 5}),
+    description = LimitedCharField(
+        max_length=NARRATIVE_MAX, label="What happened?", widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Describe the facts. Do not write the patient's name or other details that identify them.",
         error_messages=_required("Describe what happened."),
     )
-    immediate_action = forms.CharField(
-        label="Immediate action taken", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    immediate_action = LimitedCharField(
+        max_length=NOTE_MAX, label="Immediate action taken", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: doctor informed, patient monitored, dose withheld.",
     )
     contributing_factors = forms.MultipleChoiceField(
@@ -186,8 +187,8 @@ class GradeForm(forms.Form):
         label="NCC MERP category", choices=[("", "Not set"), *NCCMERPCategory.choices], required=False
     )
     never_event = forms.ChoiceField(label="Never Event", choices=NEVER_EVENT_CHOICES, required=False)
-    note = forms.CharField(
-        label="Reason for the grade", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = LimitedCharField(
+        max_length=NOTE_MAX, label="Reason for the grade", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept in the audit trail. Needed when you change the reporter's grade.",
     )
 
@@ -208,8 +209,8 @@ class GradeForm(forms.Form):
 
 
 class LearningForm(forms.Form):
-    learning_summary = forms.CharField(
-        label="Learning summary", widget=forms.Textarea(attrs={"rows": 4}),
+    learning_summary = LimitedCharField(
+        max_length=NARRATIVE_MAX, label="Learning summary", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the organisation has learned; shared with the Medication Safety Committee.",
         error_messages=_required("Write the learning summary."),
     )
@@ -220,7 +221,7 @@ class ActionForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=None, label="Owner", empty_label="Choose the owner", error_messages=_required("Choose who owns the action.")
     )
-    due_date = forms.DateField(
+    due_date = CalendarDateField(
         label="Due date", widget=DateInput(),
         error_messages={"required": "Enter the date the action is due.", "invalid": "Enter a real date."},
     )
@@ -238,8 +239,8 @@ class ActionForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    feedback = forms.CharField(
-        label="Feedback to the reporter", widget=forms.Textarea(attrs={"rows": 4}),
+    feedback = LimitedCharField(
+        max_length=NOTE_MAX, label="Feedback to the reporter", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Thank them and say what is being done. A named reporter who asked for feedback is emailed; an "
         "anonymous reporter reads it with their follow-up code.",
         error_messages=_required("Write the feedback before sending it."),
@@ -247,15 +248,15 @@ class FeedbackForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    message = forms.CharField(
-        label="Message to the board director", widget=forms.Textarea(attrs={"rows": 3}),
+    message = LimitedCharField(
+        max_length=NOTE_MAX, label="Message to the board director", widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=_required("Write a message for the board director."),
     )
 
 
 class AcknowledgeForm(forms.Form):
-    comment = forms.CharField(
-        label="Your comment", widget=forms.Textarea(attrs={"rows": 3}),
+    comment = LimitedCharField(
+        max_length=NOTE_MAX, label="Your comment", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you have noted or will do.",
         error_messages=_required("Add a comment: what you have noted or will do."),
     )
@@ -275,8 +276,8 @@ class FollowUpForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, required=False, empty_label=None, to_field_name="ods_code")
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    date_from = CalendarDateField(label="From", required=False)
+    date_to = CalendarDateField(label="To", required=False)
     department = forms.CharField(
         label="Department", required=False, max_length=120, widget=forms.TextInput(attrs={"list": "departments"})
     )
@@ -299,7 +300,7 @@ class DashboardFilterForm(forms.Form):
 class BulletinForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label="Organisation", empty_label=None)
     title = forms.CharField(max_length=200, error_messages=_required("Give the bulletin a title."))
-    body = forms.CharField(
+    body = LimitedCharField(
         label="What we learned", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000,
         help_text="Write for everyone who works here. Do not name patients or the people who reported.",
         error_messages=_required("Write what was learned."),

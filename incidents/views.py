@@ -381,7 +381,7 @@ def escalation_acknowledge(request, pk):
     escalation = get_object_or_404(selectors.escalations_for_director(request.user), pk=pk)
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"{escalation.incident.reference}: add a comment to acknowledge the escalation.")
+        messages.error(request, f"{escalation.incident.reference}: {form.errors['comment'][0]}")  # missing or too long
         return redirect("incidents:escalation_list")
     try:
         services.escalation_acknowledge(escalation=escalation, actor=request.user, comment=form.cleaned_data["comment"])
@@ -403,7 +403,10 @@ def dashboard_for_request(request, *, foreign_is_404: bool = False) -> tuple:
     if not data.get("date_from") and not data.get("date_to"):
         data["date_from"] = selectors.dashboard_default_start().isoformat()
     form = DashboardFilterForm(data, organisations=organisations)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a wrong field says so beside itself; the valid ones still apply
+    filters = form.cleaned_data
+    if not filters.get("date_from") and not filters.get("date_to"):
+        filters["date_from"] = selectors.dashboard_default_start()  # never ten years by mistake
     if foreign_is_404 and "organisation" in form.errors:
         raise Http404("No such organisation among yours.")
     organisation = filters.get("organisation") or organisations[0]

@@ -11,7 +11,7 @@ from .models import Organisation, OrganisationType, Region, Role, RoleAssignment
 
 
 class DirectoryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name, ODS code or mailbox", method="search")
+    q = django_filters.CharFilter(label="Name, ODS code or mailbox", method="search", max_length=254)
     region = django_filters.ChoiceFilter(choices=Region.choices, empty_label="Any region")
     organisation_type = django_filters.ChoiceFilter(label="Type", choices=OrganisationType.choices, empty_label="Any type")
     icb = django_filters.ModelChoiceFilter(

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.forms import NOTE_MAX, CalendarDateField, LimitedCharField
 from core.widgets import DateInput
 
 from .models import (
@@ -25,7 +26,7 @@ DATE_INPUT = DateInput()
 class RoleAssignForm(forms.Form):
     email = forms.EmailField(label="Person's work email", help_text="They must already have a MedSafety Hub account.")
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r != Role.REGISTRY_ADMIN])
-    start_date = forms.DateField(initial=timezone.localdate, widget=DATE_INPUT, help_text="Today or earlier.")
+    start_date = CalendarDateField(initial=timezone.localdate, widget=DATE_INPUT, help_text="Today or earlier.")
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -79,10 +80,16 @@ class ProfessionalDetailsForm(forms.ModelForm):
 
 
 class TrainingForm(forms.ModelForm):
+    evidence_note = LimitedCharField(
+        max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=ClinicalSafetyTraining._meta.get_field("evidence_note").help_text,
+    )
+
     class Meta:
         model = ClinicalSafetyTraining
         fields = ["course", "provider", "completed_on", "evidence_note"]
-        widgets = {"completed_on": DATE_INPUT, "evidence_note": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"completed_on": DATE_INPUT}
+        field_classes = {"completed_on": CalendarDateField}
         labels = {"completed_on": "Date completed"}
 
     def clean_completed_on(self):
@@ -98,8 +105,8 @@ class HandoverStartForm(forms.Form):
         label="Successor's full name", max_length=200, required=False,
         help_text="Needed only if they have no MedSafety Hub account yet: we will invite them.",
     )
-    leaving_date = forms.DateField(label="Outgoing MSO's last day", widget=DATE_INPUT)
-    successor_start_date = forms.DateField(label="Successor's first day as MSO", widget=DATE_INPUT)
+    leaving_date = CalendarDateField(label="Outgoing MSO's last day", widget=DATE_INPUT)
+    successor_start_date = CalendarDateField(label="Successor's first day as MSO", widget=DATE_INPUT)
     covering_deputy = forms.ModelChoiceField(
         label="Deputy MSO covering any gap", queryset=User.objects.none(), required=False,
         help_text="Required when the successor starts more than a day after the leaving date.",
@@ -130,14 +137,14 @@ class HandoverStartForm(forms.Form):
 
 class HandoverItemForm(forms.Form):
     done = forms.BooleanField(required=False, label="Done")
-    evidence = forms.CharField(
+    evidence = LimitedCharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="How it was done, e.g. “Mailbox owner changed by IT, ticket INC123456”.",
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = LimitedCharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ImportForm(forms.Form):
@@ -156,8 +163,8 @@ class CommunicationForm(forms.Form):
         initial=NationalCommunication.Kind.SAFETY_UPDATE,
     )
     title = forms.CharField(max_length=200)
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}), max_length=20000)
-    action_required_by = forms.DateField(
+    body = LimitedCharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}), max_length=20000)
+    action_required_by = CalendarDateField(
         label="Action required by", required=False, widget=DATE_INPUT,
         help_text="For an alert needing action: reminders go out after this date, then the board director is told.",
     )
@@ -185,7 +192,7 @@ class CommunicationForm(forms.Form):
 
 
 class CommunicationAcknowledgeForm(forms.Form):
-    note = forms.CharField(
+    note = LimitedCharField(
         label="What was done", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False,
         help_text="Needed when you mark the action complete.",
     )

@@ -438,7 +438,7 @@ def test_a_note_too_long_is_refused_with_a_message_not_an_error(sent, riverside,
     response = client.post(reverse("mso_registry:communication_acknowledge", args=[copy.pk, "completed"]),
                            {"note": "x" * 4001}, follow=True)
     assert response.status_code == 200
-    assert "at most 4000 characters" in response.text
+    assert "This is 4,001 characters long; shorten it to 4,000 or fewer." in response.text
     copy.refresh_from_db()
     assert copy.state == State.OUTSTANDING
 

@@ -3,7 +3,7 @@ inputs the form fuzzer sent (the README quotes them)."""
 
 
 def pytest_terminal_summary(terminalreporter):
-    from .fuzz import TRIED
+    from .fuzz import FINDINGS, TRIED, server_errors
     from .permission_table import ASKED
 
     if ASKED:
@@ -13,5 +13,11 @@ def pytest_terminal_summary(terminalreporter):
     if TRIED:
         forms = ", ".join(f"{name} {count}" for name, count in sorted(TRIED.items()))
         terminalreporter.write_line(
-            f"Fuzzed forms: {sum(TRIED.values())} hostile inputs sent to {len(TRIED)} forms ({forms})."
+            f"Fuzzed forms: {sum(TRIED.values())} hostile inputs sent to {len(TRIED)} forms and lists ({forms})."
         )
+        terminalreporter.write_line(
+            f"Fuzzing found {server_errors()} server error(s) and {len(FINDINGS)} distinct problem(s)"
+            + (":" if FINDINGS else ".")
+        )
+        for (name, *_), finding in FINDINGS.items():
+            terminalreporter.write_line(f"  {name}: {finding.kind} x{finding.count} at {finding.where}: {finding.message}")

@@ -1,0 +1,73 @@
+"""Form fields every app shares: dates a calendar can go on from, and text of a length a person writes.
+
+Django checks that a date exists, not that the day after it does: a filter's "to" date becomes the
+start of the next day, and 31 December 9999 has none (an OverflowError, a server error). Every date
+a person types is kept to EARLIEST_DATE..LATEST_DATE, with a message that says so.
+"""
+
+from datetime import date
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .widgets import DateInput
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+# Maximum lengths of free text: a long narrative (what happened, the learning, a hazard's description)
+# and a note or comment. Five times the longest the demo's authors wrote; the database columns are
+# unbounded TextFields, so the form is where the limit lives.
+NARRATIVE_MAX = 10_000
+NOTE_MAX = 4_000
+
+
+def _long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+class CalendarDateField(forms.DateField):
+    """A date between EARLIEST_DATE and LATEST_DATE, refused in words otherwise."""
+
+    def __init__(self, *, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        kwargs["error_messages"] = {"invalid": "Enter a real date, for example 17 3 2026.", **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
+        self.earliest, self.latest = earliest, latest
+        self.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.earliest <= value <= self.latest:
+            raise ValidationError(
+                f"Enter a date between {_long_date(self.earliest)} and {_long_date(self.latest)}.", code="out_of_range"
+            )
+
+
+class CalendarDateFilter(django_filters.DateFilter):
+    """django-filter's DateFilter with the same bounds: a list filtered by it never fails on a date."""
+
+    field_class = CalendarDateField
+
+
+class LimitedCharField(forms.CharField):
+    """Text with a maximum length, refused with the limit and the length in words. A textarea gets no
+    `maxlength` attribute: a browser would silently cut text pasted into it, and what a person wrote
+    is never lost; they are told to shorten it and get it all back."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and len(value) > self.max_length:
+            raise ValidationError(
+                f"This is {len(value):,} characters long; shorten it to {self.max_length:,} or fewer.", code="max_length"
+            )
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if isinstance(widget, forms.Textarea):
+            attrs.pop("maxlength", None)
+        return attrs
