@@ -4,6 +4,7 @@ and the formula guard."""
 from datetime import date, datetime
 
 from django.http import Http404, HttpResponse
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from django.utils import timezone
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,7 +31,23 @@ def spreadsheet_value(value, *, xlsx: bool = False):
         return local if xlsx else local.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value if xlsx else value.isoformat()
+    if xlsx and isinstance(value, str):
+        return xml_safe(value)
     return value
+
+
+def xml_safe(value):
+    """An XLSX file is XML, which cannot hold most control characters (a form accepts them): openpyxl
+    refuses the whole file. Each is shown as the replacement character instead."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _xml_safe_dataset(dataset):
+    import tablib
+
+    return tablib.Dataset(
+        *([xml_safe(v) for v in row] for row in dataset), headers=dataset.headers, title=xml_safe(dataset.title)
+    )
 
 
 def spreadsheet_row(values, *, xlsx: bool = False) -> list:
@@ -43,6 +60,13 @@ def dataset_download(dataset, *, name: str, file_format: str) -> HttpResponse:
     rows must be formula_safe already."""
     if file_format not in CONTENT_TYPES:
         raise Http404("This list downloads as .csv or .xlsx.")
+    if file_format == "xlsx":
+        if hasattr(dataset, "sheets"):  # a Databook
+            import tablib
+
+            dataset = tablib.Databook([_xml_safe_dataset(sheet) for sheet in dataset.sheets()])
+        else:
+            dataset = _xml_safe_dataset(dataset)
     response = HttpResponse(dataset.export(file_format), content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{file_format}"'

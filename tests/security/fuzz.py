@@ -56,6 +56,7 @@ class FormCase:
     accepted_renders: bool = False  # the view answers an accepted form with a page (200), not a redirect
     shows: Callable | None = None  # the page that shows what was stored, as (role, url)
     fuzz_file: Callable | None = None  # draw -> file content, for the upload forms
+    not_found_for: str = ""  # a parameter naming a record: a value that is not one of the reader's is a 404
 
     def __repr__(self):
         return f"<form {self.name}>"

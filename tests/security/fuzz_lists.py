@@ -25,12 +25,16 @@ def _tracking(w) -> dict:
     return {"state": "outstanding", "region": "london", "q": "R9R", "page": "1"}
 
 
+def _period(w) -> dict:
+    return {"date_from": _today(-365), "date_to": _today(), "department": "Ward"}
+
+
 def _page(w) -> dict:
     return {"page": "2"}
 
 
-def _list(name, role, url, baseline):
-    return FormCase(name, role, url, baseline, method="GET", accepted_renders=True)
+def _list(name, role, url, baseline, **options):
+    return FormCase(name, role, url, baseline, method="GET", accepted_renders=True, **options)
 
 
 LIST_CASES = [
@@ -39,8 +43,12 @@ LIST_CASES = [
     _list("review queue Excel", "mso", lambda w: reverse("incidents:review_queue_xlsx"), _queue),
     _list("incident dashboard filters", "mso", lambda w: reverse("incidents:dashboard"),
           lambda w: {"organisation": "R9R", "date_from": _today(-30), "date_to": _today(), "department": "Ward"}),
-    _list("board director's dashboard", "director", lambda w: reverse("incidents:dashboard"),
-          lambda w: {"date_from": _today(-365), "date_to": _today()}),
+    _list("board director's dashboard", "director", lambda w: reverse("incidents:dashboard"), _period),
+    # A download names its organisation: one that is not the reader's is not found.
+    _list("dashboard CSV", "director", lambda w: reverse("incidents:dashboard_export", args=["csv"]), _period,
+          not_found_for="organisation"),
+    _list("dashboard Excel", "mso", lambda w: reverse("incidents:dashboard_export", args=["xlsx"]), _period,
+          not_found_for="organisation"),
     _list("national dashboard", "registry_admin", lambda w: reverse("incidents:national_dashboard"), _page),
     _list("my reports", "staff", lambda w: reverse("incidents:my_reports"), _page),
     _list("escalations", "director", lambda w: reverse("incidents:escalation_list"), _page),

@@ -67,11 +67,19 @@ def test_the_dashboard_keeps_to_its_usual_period_when_both_dates_are_wrong(mso_c
     assert response.text.count(OUT_OF_RANGE) == 2
 
 
-@pytest.mark.parametrize("name", ["incidents:review_queue_csv", "incidents:review_queue_xlsx"])
-def test_a_download_with_a_wrong_date_goes_back_to_the_filters_and_says_why(mso_client, name):
-    response = mso_client.get(reverse(name), {"submitted_to": "9999-12-31", "status": "submitted"})
+DOWNLOADS = [
+    ("incidents:review_queue_csv", [], "submitted_to", "incidents:review_queue"),
+    ("incidents:review_queue_xlsx", [], "submitted_to", "incidents:review_queue"),
+    ("incidents:dashboard_export", ["csv"], "date_to", "incidents:dashboard"),
+    ("incidents:dashboard_export", ["xlsx"], "date_to", "incidents:dashboard"),
+]
+
+
+@pytest.mark.parametrize("name,args,parameter,page", DOWNLOADS)
+def test_a_download_with_a_wrong_date_goes_back_to_the_filters_and_says_why(mso_client, name, args, parameter, page):
+    response = mso_client.get(reverse(name, args=args), {parameter: "9999-12-31", "department": "Ward"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("incidents:review_queue") + "?submitted_to=9999-12-31&status=submitted"
+    assert response["Location"] == reverse(page) + f"?{parameter}=9999-12-31&department=Ward"
     page = mso_client.get(response["Location"])
     assert "Nothing was downloaded: correct the filters below" in page.text and OUT_OF_RANGE in page.text
 
@@ -139,3 +147,19 @@ def test_every_date_a_form_or_filter_takes_has_bounds():
                     unbounded.append(f"{form}.{name}")
     assert found >= 4
     assert not unbounded, f"Use core.forms.CalendarDateField for: {unbounded}"
+
+
+@pytest.mark.parametrize("book", [False, True])
+def test_a_control_character_typed_into_a_field_does_not_break_an_excel_download(book):
+    """A form takes \x01 or ESC (only NUL is refused); XML, and so XLSX, cannot hold them."""
+    import io
+
+    import tablib
+    from openpyxl import load_workbook
+
+    from core.spreadsheets import dataset_download
+
+    sheet = tablib.Dataset(["Ward\x01 7", "\x1b[31mred", 3], headers=["Where", "Note", "Count"], title="Sheet\x02")
+    response = dataset_download(tablib.Databook([sheet]) if book else sheet, name="list", file_format="xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert rows == [("Ward\ufffd 7", "\ufffd[31mred", 3)]
