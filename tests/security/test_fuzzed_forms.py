@@ -90,9 +90,21 @@ def _fuzz_world() -> dict:
 
 
 def _json_export(w) -> dict:
+    """A manufacturer's (DCB0129) issued hazard log, the only kind a deployer imports."""
+    from clinical_safety import services as clinical_safety
+    from clinical_safety.tests.conftest import hazard_details
+
+    cso = w["people"]["cso"]
+    system = clinical_safety.system_create(
+        actor=cso, organisation=w["riverside"],
+        details={"name": "Fuzz DoseWise", "manufacturer": "Example Ltd", "version": "2.0", "standard": "dcb0129",
+                 "intended_use": "Dose calculation.", "clinical_scope": "Adults.", "cso": cso},
+    )  # fmt: skip
+    clinical_safety.hazard_create(actor=cso, system=system, details=hazard_details(title="Rounding error"))
+    version = clinical_safety.hazard_log_issue(actor=cso, system=system, note="For import")
     client = Client()
-    client.force_login(w["people"]["cso"])
-    return json.loads(client.get(reverse("clinical_safety:hazard_log_version_json", args=[w["hazard_log_version"].pk])).content)
+    client.force_login(cso)
+    return json.loads(client.get(reverse("clinical_safety:hazard_log_version_json", args=[version.pk])).content)
 
 
 _today = fuzz.iso_day
