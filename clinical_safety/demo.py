@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mso_registry.models import ClinicalSafetyTraining, Organisation, ProfessionalDetails
+from mso_registry.services import cso_registration_verify, cso_training_verify
 from users.models import User
 
 from . import services
@@ -336,7 +337,8 @@ SECOND_RELEASE = [
 ]
 
 
-def _make_fit_to_sign(cso: User) -> None:
+def _make_fit_to_sign(cso: User, governance: User) -> None:
+    """The CSO's registration and training, recorded by them and verified by Riverside's governance team."""
     details, _ = ProfessionalDetails.objects.get_or_create(user=cso)
     if not details.is_registered:
         details.registration_body, details.registration_number = "gphc", "2071234"
@@ -348,6 +350,11 @@ def _make_fit_to_sign(cso: User) -> None:
             user=cso, course="Clinical Risk Management: DCB0129 and DCB0160 (2 days)", provider="NHS England",
             completed_on=date(2024, 11, 14), evidence_note="Certificate held in the digital team's training folder.",
         )
+    if not details.registration_verified:
+        cso_registration_verify(actor=governance, person=cso, seen_claim=details.registration_claim)
+    if not any(course.is_verified for course in cso.clinical_safety_training.all()):
+        course = cso.clinical_safety_training.first()
+        cso_training_verify(actor=governance, training=course, seen_claim=course.claim)
 
 
 def _add(system, cso, hazards):
@@ -368,10 +375,12 @@ def seed(*, password: str | None = None) -> None:
     governance = User.objects.filter(email="governance@riverside.example").first()
     if riverside is None or cso is None or governance is None:
         return
+    with transaction.atomic():
+        # Also on a database seeded before claims needed verifying, so that the demo CSO can still sign.
+        _make_fit_to_sign(cso, governance)
     if HealthITSystem.objects.filter(organisation=riverside, name=SYSTEM_NAME).exists():
         return
     with transaction.atomic():
-        _make_fit_to_sign(cso)
         system = services.system_create(
             actor=cso, organisation=riverside,
             details={

@@ -175,6 +175,13 @@ class ProfessionalDetails(models.Model):
     registration_body = models.CharField(max_length=10, choices=RegistrationBody.choices, blank=True)
     registration_number = models.CharField(max_length=20, blank=True)
     work_phone = models.CharField(max_length=30, blank=True)
+    # What the person types is a claim; the registry administrator or the governance team checks it
+    # against the professional register. The claim they verified is kept, so any change re-opens it.
+    registration_verified_claim = models.CharField(max_length=40, blank=True)
+    registration_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registration_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "professional details"
@@ -185,6 +192,17 @@ class ProfessionalDetails(models.Model):
     @property
     def is_registered(self) -> bool:
         return bool(self.registration_body and self.registration_number)
+
+    @property
+    def registration_claim(self) -> str:
+        return f"{self.registration_body}:{self.registration_number}" if self.is_registered else ""
+
+    @property
+    def registration_verified(self) -> bool:
+        """Registered, and this very body and number were verified by someone other than the person."""
+        return bool(
+            self.is_registered and self.registration_verified_at and self.registration_verified_claim == self.registration_claim
+        )
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -210,12 +228,24 @@ class ClinicalSafetyTraining(models.Model):
     completed_on = models.DateField()
     evidence_note = models.TextField(blank=True, help_text="Where the certificate is kept, or how completion was checked.")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # As for registration: the course as verified is kept, so that an edited record needs verifying again.
+    verified_claim = models.CharField(max_length=450, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_on"]
 
     def __str__(self):
         return f"{self.course} ({self.provider}, {self.completed_on:%-d %b %Y})"
+
+    @property
+    def claim(self) -> str:
+        return f"{self.course}|{self.provider}|{self.completed_on.isoformat()}"
+
+    @property
+    def is_verified(self) -> bool:
+        return bool(self.verified_at and self.verified_claim == self.claim)
 
 
 class ChangeOfDetailsRequest(models.Model):

@@ -81,3 +81,17 @@ def can_send_communications(user) -> bool:
 def can_acknowledge_communication(user, recipient) -> bool:
     """The organisation's MSO or deputy answers for it; the safety team and the director only read."""
     return holds_role(user, recipient.organisation, {Role.MSO, Role.DEPUTY_MSO})
+
+
+# --- the CSO register ----------------------------------------------------------------------------
+
+
+def can_verify_cso_claims(user, person) -> bool:
+    """The registry administrator, or a governance team member of an organisation where the person is
+    a current CSO, verifies their registration and training; nobody verifies their own."""
+    if not user.is_authenticated or user.pk == person.pk:
+        return False
+    if is_registry_admin(user):
+        return True
+    cso_at = {a.organisation_id for a in current_roles_of(person) if a.role == Role.CSO}
+    return any(a.role == Role.GOVERNANCE and a.organisation_id in cso_at for a in current_roles_of(user))

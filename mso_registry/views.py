@@ -274,11 +274,6 @@ def person_detail(request, pk):
     )
 
 
-@login_required
-def cso_register(request):
-    return render(request, "mso_registry/cso_register.html", {"register": selectors.cso_register(request.user)})
-
-
 # --- change-of-details requests -------------------------------------------------------------------
 
 

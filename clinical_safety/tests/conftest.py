@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from clinical_safety import services
 from clinical_safety.models import Standard
@@ -45,13 +46,19 @@ def safety_case_details(version, **overrides) -> dict:
     return details
 
 
-def make_fit_to_sign(user):
-    ProfessionalDetails.objects.update_or_create(
+def make_fit_to_sign(user, verified_by=None):
+    """Registered with the GPhC and trained, both verified (as the registry administrator would)."""
+    details, _ = ProfessionalDetails.objects.update_or_create(
         user=user, defaults={"registration_body": "gphc", "registration_number": "2071234", "job_title": "CSO"}
     )
-    ClinicalSafetyTraining.objects.create(
+    details.registration_verified_claim = details.registration_claim
+    details.registration_verified_by, details.registration_verified_at = verified_by, timezone.now()
+    details.save()
+    training = ClinicalSafetyTraining(
         user=user, course="DCB0129/0160 clinical safety training", provider="NHS England", completed_on=date(2025, 1, 15)
     )
+    training.verified_claim, training.verified_by, training.verified_at = training.claim, verified_by, timezone.now()
+    training.save()
     return user
 
 

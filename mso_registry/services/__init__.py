@@ -29,3 +29,4 @@ from .communications import (  # noqa: F401
     communication_reminders_send,
     communication_send,
 )
+from .cso_register import cso_registration_verify, cso_training_verify  # noqa: F401

@@ -378,17 +378,24 @@ PROFESSIONAL_FIELDS = ["job_title", "profession", "registration_body", "registra
 
 
 def professional_details_update(*, actor, person, **fields) -> ProfessionalDetails:
-    """Record a person's job title, profession and registration (validated per registration body)."""
+    """Record a person's job title, profession and registration (validated per registration body).
+    A changed registration body or number is a new claim: its verification is re-opened."""
     if not permissions.can_edit_person(actor, person):
         raise NotAllowed("You may not change this person's details.")
     with transaction.atomic():
         details, _ = ProfessionalDetails.objects.select_for_update().get_or_create(user=person)
         before = snapshot(details, PROFESSIONAL_FIELDS)
+        was_verified = details.registration_verified
         for name, value in fields.items():
             setattr(details, name, value)
         details.full_clean()
+        reopened = was_verified and not details.registration_verified
+        if reopened:
+            details.registration_verified_claim, details.registration_verified_by, details.registration_verified_at = "", None, None
         details.save()
         changes = changes_between(before, snapshot(details, PROFESSIONAL_FIELDS))
+        if reopened:
+            changes["registration verified"] = ["Yes", "No: the new registration needs verifying"]
         if changes:
             audit_record(actor=actor, action="person.details_updated", target=details, changes=changes)
     return details

@@ -117,6 +117,8 @@ KWARGS = {
     "mso_registry:organisation_confirm": lambda o, org: {"ods_code": org.ods_code},
     "mso_registry:handover_start": lambda o, org: {"ods_code": org.ods_code},
     "mso_registry:role_end": lambda o, org: {"ods_code": org.ods_code, "pk": o["role_assignment"].pk},
+    "mso_registry:cso_registration_verify": lambda o, org: {"pk": o["cso"].pk},
+    "mso_registry:cso_training_verify": lambda o, org: {"pk": o["cso_training"].pk},
     # clinical_safety
     "clinical_safety:system_create": lambda o, org: {"ods_code": org.ods_code},
     **{
@@ -235,6 +237,10 @@ page("mso_registry:organisation_import", only("registry_admin"), post=only("regi
 page("mso_registry:change_request_list", only("registry_admin"))
 action("mso_registry:change_request_decide", only("registry_admin", registry_admin=REDIRECT))
 page("mso_registry:cso_register", roles())  # scoped to the reader's organisations by its selector
+# The registry administrator or the CSO's governance team verifies a CSO's claims; never the CSO.
+CSO_VERIFIERS = only("governance", "registry_admin", hillside_mso=404, governance=REDIRECT, registry_admin=REDIRECT)
+action("mso_registry:cso_registration_verify", CSO_VERIFIERS)
+action("mso_registry:cso_training_verify", CSO_VERIFIERS)
 PERSON_READERS = only(*ORGANISATION_READERS, otherwise=404)
 page("mso_registry:person_detail", PERSON_READERS,
      post={**PERSON_READERS, "staff": REDIRECT, "mso": REDIRECT, "director": REDIRECT, "registry_admin": REDIRECT,

@@ -63,7 +63,8 @@ def _clinical_safety(organisation, cso):
         actor=cso, report=clinical_safety.safety_case_draft(actor=cso, system=system, details=safety_case_details(version))
     )
     return {"system": system, "hazard": hazard, "hazard_log_version": version, "safety_case": case,
-            "submitted_safety_case": submitted}  # fmt: skip
+            "submitted_safety_case": submitted, "cso": cso,
+            "cso_training": cso.clinical_safety_training.first()}  # fmt: skip
 
 
 def build_world() -> dict[str, Records]:
