@@ -91,7 +91,7 @@ def test_changing_a_verified_number_reopens_verification(claims, riverside_cso, 
     details.refresh_from_db()
     assert not details.registration_verified and details.registration_verified_by is None
     assert any("2079999) is not yet verified" in r for r in cso_signing_refusals(riverside_cso))
-    event = AuditEvent.objects.filter(action="person.details_updated").latest("sequence")
+    event = AuditEvent.objects.filter(action="person.details_updated").order_by("-pk").first()
     assert event.changes["registration verified"] == ["Yes", "No: the new registration needs verifying"]
 
 
