@@ -5,15 +5,11 @@ Everything here reads: the PDFs are drawn from the frozen snapshot of an issued 
 the frozen argument of a submitted report, so a downloaded document says what was signed.
 """
 
-import logging
 from datetime import date
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import pdf
 from core.spreadsheets import formula_safe
 
 from .models import HazardLogVersion, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
@@ -21,9 +17,6 @@ from .risk import MATRIX, RATING_MEANINGS, RATING_NAMES, Likelihood, Severity
 from .selectors import hazard_log_snapshot, safety_argument_from
 
 PRINT_STYLESHEET = "css/clinical_safety_print.css"
-logger = logging.getLogger(__name__)
-# WeasyPrint logs every layout step at INFO; one PDF would fill the log with a dozen lines.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # --- The hazard log as a table ------------------------------------------------------------------
 
@@ -63,52 +56,13 @@ def hazard_log_dataset(system: HealthITSystem):
 
 # --- PDFs ----------------------------------------------------------------------------------------
 
-
-def _static_roots() -> list[Path]:
-    return [Path(root).resolve() for root in settings.STATICFILES_DIRS]
-
-
-def _url_fetcher():
-    """WeasyPrint may read our own static files and data: URLs, nothing else: a document never
-    makes a network request, whatever ends up in its HTML."""
-    from weasyprint.urls import URLFetcher, URLFetchingError
-
-    class StaticFilesOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme == "data":
-                return super().fetch(url, headers)
-            if parts.scheme == "file":
-                path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(root) for root in _static_roots()):
-                    return super().fetch(url, headers)
-            raise URLFetchingError(f"Documents only use MedSafety Hub's own static files, not {url}")
-
-    return StaticFilesOnly(allowed_protocols=("file", "data"))
-
-
-class PdfUnavailable(Exception):
-    """The server cannot render PDFs; the message says why, for the person who asked."""
+# Kept here so that clinical safety's views and tests name it as before; the rendering is core's.
+PdfUnavailable = pdf.PdfUnavailable
 
 
 def pdf_from_template(template_name: str, context: dict) -> bytes:
-    """Render a Django template to an A4 PDF with the print stylesheet read from disk."""
-    try:
-        from weasyprint import CSS, HTML
-    except OSError as error:  # WeasyPrint is installed but the Pango library it loads is not
-        logger.error("PDF rendering unavailable: %s", error)
-        raise PdfUnavailable(
-            "PDF download is not available on this server: the Pango text layout library is missing. "
-            "The JSON and spreadsheet downloads still work; ask your administrator to install Pango."
-        ) from error
-
-    fetcher = _url_fetcher()
-    static_root = _static_roots()[0]
-    html = render_to_string(template_name, context)
-    stylesheet = CSS(filename=str(static_root / PRINT_STYLESHEET), url_fetcher=fetcher)
-    return HTML(string=html, base_url=static_root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet]
-    )
+    """Render a Django template to an A4 PDF with the clinical safety print stylesheet."""
+    return pdf.pdf_from_template(template_name, context, stylesheet=PRINT_STYLESHEET)
 
 
 def _date(value: str | None) -> date | None:

@@ -258,6 +258,8 @@ CELERY_BEAT_SCHEDULE = {
     "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
     # Each overdue escalation is chased once (outbox keys), so an hourly run is safe.
     "incidents-chase-escalations": {"task": "incidents.tasks.chase_overdue_escalations", "schedule": 3600.0},
+    # Overdue duty of candour: once to the MSO team, then once to the board director (record + step keys).
+    "incidents-chase-candour": {"task": "incidents.tasks.chase_overdue_candour", "schedule": 3600.0},
     # A hazard past its review date is told to its owner and CSO once per date (outbox keys).
     "clinical-safety-hazard-reviews": {"task": "clinical_safety.tasks.send_hazard_review_reminders", "schedule": 3600.0},
     # The national incidents dashboard reads a summary rebuilt from every incident (a few seconds at 2M).
@@ -288,6 +290,9 @@ AUDIT_SEAL_OVERDUE_SECONDS = env.int("AUDIT_SEAL_OVERDUE_SECONDS", default=15 * 
 NATIONAL_REGISTRY_EMAIL = env.str("NATIONAL_REGISTRY_EMAIL", default="mso.registry@medsafety.example")
 # Working days a board director has to acknowledge an escalation before it is chased.
 INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env.int("INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS", default=2)
+# Overdue duty of candour goes to the MSO team the day after it was due, and to the board director
+# when still not done this many working days after it was due.
+CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS = env.int("CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS", default=5)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 # The sweep leaves a new row this long to its own on-commit task before sending it itself.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)

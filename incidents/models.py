@@ -422,3 +422,8 @@ class BulletinRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bulletin", "user"], name="one_read_per_person_per_bulletin")]
+
+
+# Duty of candour and PSIRF learning responses live in their own module; importing them here makes
+# them models of this app.
+from .response_models import CandourReason, CandourRecord  # noqa: E402,F401

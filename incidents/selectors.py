@@ -60,6 +60,7 @@ def incident_for_page(user, reference: str) -> QuerySet[MedicationIncident]:
         "error_type_rows",
         Prefetch("actions", queryset=IncidentAction.objects.select_related("owner", "done_by")),
         Prefetch("escalations", queryset=Escalation.objects.select_related("raised_by", "acknowledged_by")),
+        "candour_records",
     )
 
 

@@ -1,7 +1,7 @@
 """Writes of medication incidents. Each runs in one transaction with its audit record and the
 outbox rows of the emails it causes; every email has an idempotency key, so it is sent once."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from audit.services import audit_record, changes_between, snapshot
 from core.domain import DomainError, NotAllowed
+from core.working_days import add_working_days
 from mso_registry.models import Organisation, Role
 from mso_registry.selectors import current_roles_of, organisation_current_role_holders
 from notifications.services import notification_queue, notifications_queue_many
 from submissions.services import submission_claim, submission_made, submission_made_by
 
 from . import permissions, rules, selectors
+from .candour_services import candour_on_grade
 from .codes import follow_up_code_hash, follow_up_code_new
 from .models import (
     BULLETIN_TRANSITIONS,
@@ -41,16 +43,6 @@ BULLETIN_PUBLISH_PURPOSE = "bulletin.publish"
 
 def _acknowledge_within_working_days() -> int:
     return settings.INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS
-
-
-def add_working_days(start: date, days: int) -> date:
-    """Monday to Friday only; bank holidays are not known here and count as working days."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def _next_reference(on: datetime) -> str:
@@ -357,6 +349,7 @@ def incident_grade(
         new_flags = [f for f in incident.red_flags if f not in previous_flags]
         if new_flags:
             _red_flag_raise(incident=incident, flags=incident.red_flags, cause=event)
+        candour_on_grade(incident=incident, actor=actor, note=note, cause=event)
     return incident
 
 

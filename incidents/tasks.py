@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import candour_services, services
 
 
 @shared_task
@@ -15,3 +15,9 @@ def chase_overdue_escalations() -> int:
 def refresh_national_summary() -> int:
     """Hourly from Celery beat: the national dashboard's figures."""
     return services.incident_summary_refresh()
+
+
+@shared_task
+def chase_overdue_candour() -> int:
+    """Hourly from Celery beat: overdue duty of candour, once to the MSO team, then once to the director."""
+    return candour_services.candour_chase_overdue()

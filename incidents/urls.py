@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, views
+from . import candour_views, exports, views
 
 app_name = "incidents"
 
@@ -29,4 +29,10 @@ urlpatterns = [
     path("<str:reference>/actions/<int:pk>/done/", views.incident_action_done, name="incident_action_done"),
     path("<str:reference>/feedback/", views.incident_feedback, name="incident_feedback"),
     path("<str:reference>/escalate/", views.incident_escalate, name="incident_escalate"),
+    path("<str:reference>/candour/", candour_views.candour_detail, name="candour_detail"),
+    path("<str:reference>/candour/in-person/", candour_views.candour_in_person, name="candour_in_person"),
+    path("<str:reference>/candour/letter/", candour_views.candour_letter, name="candour_letter"),
+    path("<str:reference>/candour/letter.pdf", candour_views.candour_letter_pdf, name="candour_letter_pdf"),
+    path("<str:reference>/candour/findings/", candour_views.candour_findings, name="candour_findings"),
+    path("<str:reference>/candour/not-possible/", candour_views.candour_not_possible, name="candour_not_possible"),
 ]

@@ -255,6 +255,7 @@ def _detail(request, incident, status=200, **forms):
             feedback_form=forms.get("feedback_form") or FeedbackForm(initial={"feedback": incident.feedback}),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
             history=history_of(incident)[:50],
+            candour=next((r for r in incident.candour_records.all() if r.is_live), None),
         )
     return render(request, "incidents/incident_detail.html", context, status=status)
 

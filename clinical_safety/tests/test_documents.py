@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
 from clinical_safety import documents, services
+from core import pdf
 
 from .conftest import hazard_details
 
@@ -128,11 +129,11 @@ def test_the_downloads_need_a_sign_in(client, draft_case):
 
 
 def test_the_pdf_renderer_reads_only_our_static_files():
-    fetcher = documents._url_fetcher()
+    fetcher = pdf.url_fetcher()
     for url in ("https://example.com/tracker.css", "file:///etc/passwd", "ftp://example.com/x"):
         with pytest.raises((URLFetchingError, ValueError)):
             fetcher.fetch(url)
-    stylesheet = documents._static_roots()[0] / documents.PRINT_STYLESHEET
+    stylesheet = pdf.static_roots()[0] / documents.PRINT_STYLESHEET
     assert b"@page" in fetcher.fetch(stylesheet.as_uri()).read()
 
 

@@ -146,7 +146,9 @@ KWARGS = {
     **{
         f"incidents:{name}": (lambda o, org: {"reference": o["incident"].reference})
         for name in ["incident_detail", "incident_receipt", "incident_transition", "incident_grade",
-                     "incident_learning", "incident_action_add", "incident_feedback", "incident_escalate"]
+                     "incident_learning", "incident_action_add", "incident_feedback", "incident_escalate",
+                     "candour_detail", "candour_in_person", "candour_letter", "candour_letter_pdf",
+                     "candour_findings", "candour_not_possible"]
     },  # fmt: skip
     "incidents:incident_action_done": lambda o, org: {"reference": o["incident"].reference, "pk": o["action"].pk},
 }
@@ -229,6 +231,12 @@ for name in ("incident_grade", "incident_learning", "incident_action_add", "inci
     # An empty form: the MSO gets it back with its errors (400); the others are refused before the form.
     action(f"incidents:{name}", {**INCIDENT_READERS, "staff": 403, "director": 403, "mso": 400})
 action("incidents:incident_action_done", {**INCIDENT_READERS, "staff": 403, "director": 403, "mso": REDIRECT})
+# The duty of candour record: the MSO team only; the reporter and director, who may read the incident, are refused.
+CANDOUR_KEEPERS = {**INCIDENT_READERS, "staff": 403, "director": 403}
+page("incidents:candour_detail", CANDOUR_KEEPERS)
+page("incidents:candour_letter_pdf", {**CANDOUR_KEEPERS, "mso": (200, REDIRECT)})  # REDIRECT: a server without Pango
+for name in ("candour_in_person", "candour_letter", "candour_findings", "candour_not_possible"):
+    action(f"incidents:{name}", {**CANDOUR_KEEPERS, "mso": 400})  # an empty form comes back with its errors
 
 # --- the MSO registry
 page("mso_registry:organisation_list", roles())  # each sees only the organisations they hold a role in

@@ -88,6 +88,9 @@ def build_world() -> dict[str, Records]:
         incident = _report(reporter, organisation)
         records.objects["incident"] = incident
         records.objects["escalation"] = incident.escalations.first()
+        # Graded severe on review: a notifiable safety incident, so it has a duty of candour record.
+        incidents.incident_grade(incident=incident, actor=mso, physical_harm="severe", psychological_harm="none",
+                                 note="Matrix grade.")
         records.objects["action"] = incidents.incident_action_add(
             incident=incident, actor=mso, description="Check insulin syringes", owner=mso,
             due_date=timezone.localdate() + timedelta(days=7),
