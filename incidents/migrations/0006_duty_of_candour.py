@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_performance_indexes'),
+        ('incidents', '0005_incident_reviewer'),
         ('mso_registry', '0005_change_requests_withdrawn_with_handover'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
