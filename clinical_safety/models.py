@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .risk import Likelihood, Severity, rating_matches_matrix
+from .risk import RATING_CHOICES, Likelihood, Severity, rating_matches_matrix
 
 
 class Standard(models.TextChoices):
@@ -61,10 +61,10 @@ class Hazard(models.Model):
     existing_controls = models.TextField(blank=True)
     initial_severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     initial_likelihood = models.PositiveSmallIntegerField(choices=Likelihood.choices)
-    initial_rating = models.PositiveSmallIntegerField(editable=False)
+    initial_rating = models.PositiveSmallIntegerField(choices=RATING_CHOICES, editable=False)
     residual_severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     residual_likelihood = models.PositiveSmallIntegerField(choices=Likelihood.choices)
-    residual_rating = models.PositiveSmallIntegerField(editable=False)
+    residual_rating = models.PositiveSmallIntegerField(choices=RATING_CHOICES, editable=False)
     residual_justification = models.TextField(
         "justification for accepting the residual risk",
         blank=True,
@@ -115,7 +115,7 @@ class HazardControl(models.Model):
     """An additional control that reduces a hazard's risk, and how it was verified."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="controls")
-    control_type = models.CharField(max_length=20, choices=ControlType.choices)
+    control_type = models.CharField("type of control", max_length=20, choices=ControlType.choices)
     description = models.TextField()
     verification = models.TextField(
         "how it was verified", blank=True, help_text="The test, audit or sign-off that shows the control works."

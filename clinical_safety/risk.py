@@ -43,6 +43,8 @@ RATING_MEANINGS = {
 }
 
 RATING_NAMES = {1: "Acceptable", 2: "Acceptable", 3: "Undesirable", 4: "Mandatory control", 5: "Unacceptable"}
+# A rating as people read it ("3 Undesirable"), for the model's choices and so its history.
+RATING_CHOICES = [(rating, f"{rating} {name}") for rating, name in RATING_NAMES.items()]
 
 SEVERITY_DEFINITIONS = {
     Severity.MINOR: "Negligible consequence.",
