@@ -269,10 +269,12 @@ def _check_version(system: HealthITSystem, version: HazardLogVersion) -> None:
         raise DomainError("Choose an issued hazard log version of this system.")
 
 
-def safety_case_draft(*, actor, system: HealthITSystem, details: dict) -> SafetyCaseReport:
+def safety_case_draft(*, actor, system: HealthITSystem, details: dict, submission_key: str = "") -> SafetyCaseReport:
+    """A draft report on an issued version; the same form sent again raises AlreadySubmitted."""
     with transaction.atomic():
         system = HealthITSystem.objects.select_for_update().select_related("organisation").get(pk=system.pk)
         _require_editor(actor, system)
+        claim = submission_claim(key=submission_key, user=actor, purpose=f"safety_case.draft:{system.pk}")
         _check_version(system, details["hazard_log_version"])
         report = SafetyCaseReport.objects.create(
             system=system, author=actor, **{f: details[f] for f in SAFETY_CASE_INPUT_FIELDS}
@@ -281,6 +283,7 @@ def safety_case_draft(*, actor, system: HealthITSystem, details: dict) -> Safety
             actor=actor, action="safety_case.drafted", target=report, organisation=system.organisation,
             changes=changes_between({}, snapshot(report, SAFETY_CASE_INPUT_FIELDS)),
         )
+        submission_made(claim, report)
     return report
 
 

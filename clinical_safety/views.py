@@ -16,7 +16,7 @@ from core.domain import DomainError
 from core.spreadsheets import dataset_download
 from mso_registry.models import Role
 from mso_registry.selectors import cso_signing_refusals, current_roles_of, organisations_visible_to
-from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
+from submissions.services import DRAFT_ALREADY_SAVED, FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import documents, permissions, selectors, services
 from .forms import (
@@ -348,7 +348,13 @@ def safety_case_create(request, pk):
     form = SafetyCaseForm(request.POST or None, system=system, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.safety_case_draft(actor=request.user, system=system, details=form.cleaned_data)
+            report = services.safety_case_draft(
+                actor=request.user, system=system, details=form.cleaned_data,
+                submission_key=request.POST.get(SUBMISSION_KEY, ""),
+            )
+        except AlreadySubmitted as first:
+            messages.info(request, DRAFT_ALREADY_SAVED)
+            return redirect("clinical_safety:safety_case_detail", pk=first.target.pk)
         except DomainError as error:
             _domain_error(form, error)
         else:

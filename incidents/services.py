@@ -544,8 +544,11 @@ def escalations_chase_overdue(*, today: date | None = None) -> int:
 # --- learning bulletins ---------------------------------------------------------------------------
 
 
-def bulletin_create(*, actor, organisation: Organisation, title: str, body: str, incidents=()) -> LearningBulletin:
-    """A draft bulletin, optionally built from the organisation's closed incidents."""
+def bulletin_create(
+    *, actor, organisation: Organisation, title: str, body: str, incidents=(), submission_key: str = ""
+) -> LearningBulletin:
+    """A draft bulletin, optionally built from the organisation's closed incidents. The same form
+    sent again raises AlreadySubmitted with the first draft."""
     if not permissions.can_write_bulletin(actor, organisation):
         raise NotAllowed("Only the organisation's MSO team writes learning bulletins.")
     if not title.strip() or not body.strip():
@@ -555,6 +558,7 @@ def bulletin_create(*, actor, organisation: Organisation, title: str, body: str,
     if strangers:
         raise DomainError("A bulletin is built from the organisation's closed incidents only: " + ", ".join(strangers) + ".")
     with transaction.atomic():
+        claim = submission_claim(key=submission_key, user=actor, purpose="bulletin.draft")
         bulletin = LearningBulletin.objects.create(
             organisation=organisation, title=title.strip(), body=body.strip(), created_by=actor
         )
@@ -563,6 +567,7 @@ def bulletin_create(*, actor, organisation: Organisation, title: str, body: str,
             actor=actor, action="bulletin.drafted", target=bulletin, organisation=organisation,
             changes={"title": [None, bulletin.title], "incidents": [None, sorted(i.reference for i in incidents)]},
         )
+        submission_made(claim, bulletin)
     return bulletin
 
 

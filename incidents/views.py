@@ -18,7 +18,7 @@ from core.domain import DomainError
 from core.pagination import BoundedPaginator
 from core.throttle import Window, client_address
 from mso_registry.models import Organisation
-from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
+from submissions.services import DRAFT_ALREADY_SAVED, FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import charts, permissions, selectors, services
 from .filters import ReviewQueueFilter
@@ -459,7 +459,12 @@ def bulletin_create(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            bulletin = services.bulletin_create(actor=request.user, **form.cleaned_data)
+            bulletin = services.bulletin_create(
+                actor=request.user, submission_key=request.POST.get(SUBMISSION_KEY, ""), **form.cleaned_data
+            )
+        except AlreadySubmitted as first:
+            messages.info(request, DRAFT_ALREADY_SAVED)
+            return redirect("incidents:bulletin_detail", pk=first.target.pk)
         except DomainError as error:
             form.add_error(None, str(error))
         else:

@@ -12,7 +12,7 @@ from audit.labels import HISTORY_KINDS
 from audit.selectors import history_of, history_of_organisation
 from core.domain import DomainError
 from core.spreadsheets import dataset_download, formula_safe
-from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
+from submissions.services import DRAFT_ALREADY_SAVED, FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from . import permissions, selectors, services
 from .filters import DirectoryFilter
@@ -468,7 +468,12 @@ def communication_create(request):
     form = CommunicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            communication = services.communication_create(actor=request.user, **form.cleaned_data)
+            communication = services.communication_create(
+                actor=request.user, submission_key=request.POST.get(SUBMISSION_KEY, ""), **form.cleaned_data
+            )
+        except AlreadySubmitted as first:
+            messages.info(request, DRAFT_ALREADY_SAVED)
+            return redirect("mso_registry:communication_detail", pk=first.target.pk)
         except DomainError as error:
             form.add_error(None, str(error))
         else:

@@ -18,6 +18,8 @@ from core.domain import DomainError
 from .models import SubmissionKey
 
 FIELD_NAME = "submission_key"
+# What a person sees when a draft's form comes back with a used key.
+DRAFT_ALREADY_SAVED = "This draft was already saved when you first pressed Save; it has not been saved twice."
 
 
 class AlreadySubmitted(DomainError):

@@ -10,7 +10,7 @@ from clinical_safety import services
 from clinical_safety.models import HazardLogVersion, SafetyCaseStatus
 from notifications.models import Notification
 from submissions.services import submission_key_new
-from tests.submission_keys import both_at_once, key_on
+from tests.submission_keys import KEY, both_at_once, key_on
 
 
 def test_issuing_the_hazard_log_twice_from_the_same_page_issues_one_version(client, hazard, epma, cso):
@@ -56,3 +56,21 @@ def test_two_issues_at_once_with_the_same_key_issue_one_version(hazard, epma, cs
 
     version = HazardLogVersion.objects.get()
     assert outcomes == [("found", version.pk), ("made", version.pk)]
+
+
+def test_a_safety_case_draft_saved_twice_from_the_same_form_is_one_draft(client, issued, epma, cso):
+    from clinical_safety.models import SafetyCaseReport
+
+    client.force_login(cso)
+    url = reverse("clinical_safety:safety_case_create", args=[epma.pk])
+    data = {"release": "4.2", "scope": "Adults.", "intended_use": "EPMA.", "hazard_log_version": issued.pk,
+            "outstanding_actions": "", "conclusion": "Safe.", "submission_key": key_on(client, url)}
+
+    client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    report = SafetyCaseReport.objects.get()
+    assert again.redirect_chain[-1][0] == reverse("clinical_safety:safety_case_detail", args=[report.pk])
+    assert "already saved when you first pressed Save" in again.text
+    # Editing the draft carries no key: saving an edit twice changes nothing twice.
+    assert not KEY.search(client.get(reverse("clinical_safety:safety_case_edit", args=[report.pk])).text)

@@ -288,3 +288,17 @@ def test_a_made_up_key_is_refused_clearly_and_the_report_kept(client, riverside_
     assert response.status_code == 200 and "opened by someone else" in response.content.decode()
     assert not MedicationIncident.objects.exists() and not SubmissionKey.objects.exists()
     assert "Insulin 40 units given" in response.content.decode()
+
+
+def test_a_bulletin_draft_saved_twice_from_the_same_form_is_one_draft(client, riverside, riverside_mso):
+    client.force_login(riverside_mso)
+    url = reverse("incidents:bulletin_create")
+    data = {"organisation": riverside.pk, "title": "Insulin", "body": "Write units in full.",
+            "submission_key": key_on(client, url)}
+
+    client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    bulletin = LearningBulletin.objects.get()
+    assert again.redirect_chain[-1][0] == reverse("incidents:bulletin_detail", args=[bulletin.pk])
+    assert "already saved when you first pressed Save" in again.content.decode()

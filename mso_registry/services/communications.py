@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from core.domain import DomainError, NotAllowed
 from notifications.services import notification_queue, notifications_queue_many
-from submissions.services import submission_claim
+from submissions.services import submission_claim, submission_made
 
 from .. import permissions
 from ..models import (
@@ -61,8 +61,10 @@ def communication_create(
     region: str = "",
     organisation_type: str = "",
     icb: Organisation | None = None,
+    submission_key: str = "",
 ) -> NationalCommunication:
-    """A draft, with its recipients chosen; nothing is sent until communication_send."""
+    """A draft, with its recipients chosen; nothing is sent until communication_send. The same form
+    sent again raises AlreadySubmitted with the first draft."""
     if not permissions.can_send_communications(actor):
         raise NotAllowed("Only the national registry administrator writes national communications.")
     if kind not in NationalCommunication.Kind.values:
@@ -78,6 +80,7 @@ def communication_create(
         raise DomainError("Write a title and the message.")
     audience = _audience(region=region, organisation_type=organisation_type, icb=icb)
     with transaction.atomic():
+        claim = submission_claim(key=submission_key, user=actor, purpose="communication.draft")
         communication = NationalCommunication.objects.create(
             title=title.strip(), kind=kind, body=body.strip(), action_required_by=action_required_by,
             audience=audience, created_by=actor,
@@ -86,6 +89,7 @@ def communication_create(
             actor=actor, action="communication.drafted", target=communication,
             changes={"title": [None, communication.title], "kind": [None, kind], "audience": [None, audience]},
         )
+        submission_made(claim, communication)
     return communication
 
 

@@ -540,3 +540,18 @@ def test_send_pressed_again_on_the_same_page_says_it_went_and_sends_nothing_more
     assert "already sent when you first pressed Send" in response.text and "alert-danger" not in response.text
     assert list(Notification.objects.order_by("pk").values_list("pk", flat=True)) == first
     assert communication.recipients.count() == 5
+
+
+def test_a_draft_saved_twice_from_the_same_form_is_one_draft(registry_admin, network, client):
+    from tests.submission_keys import key_on
+
+    client.force_login(registry_admin)
+    url = reverse("mso_registry:communication_create")
+    data = {"kind": "safety_update", "title": "Insulin pens", "body": "Check your stock.", "submission_key": key_on(client, url)}
+
+    first = client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    communication = NationalCommunication.objects.get()
+    assert again.redirect_chain[-1][0] == first["Location"] == reverse("mso_registry:communication_detail", args=[communication.pk])
+    assert "already saved when you first pressed Save" in again.text
