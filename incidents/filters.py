@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.forms import CalendarDateFilter
 
+from .candour_selectors import incidents_with_candour
 from .models import MedicationIncident, PhysicalHarm, Stage, Status
 
 
@@ -32,6 +33,10 @@ class ReviewQueueFilter(django_filters.FilterSet):
     red_flag = django_filters.ChoiceFilter(
         label="Red flag", choices=[("yes", "Red flags only")], empty_label="All incidents", method="filter_red_flag"
     )
+    candour = django_filters.ChoiceFilter(
+        label="Duty of candour", choices=[("overdue", "Overdue"), ("open", "Still to do")],
+        empty_label="Any", method="filter_candour",
+    )
     submitted_from = CalendarDateFilter(label="Reported from", method="filter_submitted_from")
     submitted_to = CalendarDateFilter(label="Reported to", method="filter_submitted_to")
     department = django_filters.CharFilter(lookup_expr="icontains", label="Department or location", max_length=120)
@@ -52,6 +57,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def filter_high_alert(self, queryset, name, value):
         return queryset.filter(high_alert=(value == "yes"))
+
+    def filter_candour(self, queryset, name, value):
+        return incidents_with_candour(queryset, value)
 
     def filter_red_flag(self, queryset, name, value):
         return queryset.filter(red_flag=True) if value == "yes" else queryset

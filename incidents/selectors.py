@@ -28,6 +28,7 @@ from django.utils import timezone
 from mso_registry.models import RoleAssignment
 
 from . import permissions
+from .candour_selectors import candour_in_time_per_month, candour_overdue
 from .codes import follow_up_code_hash
 from .models import (
     HARM_RANK,
@@ -146,6 +147,7 @@ def home_section(user) -> dict:
             "overdue_actions": IncidentAction.objects.filter(
                 incident__organisation_id__in=review_ids, done_at__isnull=True, due_date__lt=today
             ).count(),
+            "overdue_candour": list(candour_overdue(review_ids, today=today)[:5]),
             "overdue_escalations": list(
                 Escalation.objects.filter(
                     organisation_id__in=review_ids, acknowledged_at__isnull=True, acknowledge_by__lt=today
@@ -235,6 +237,8 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
         "actions": actions,
         "mean_days_to_review": mean_days_to_review,
         "reviewed_count": to_review["reviewed"],
+        "candour": candour_in_time_per_month(organisation=organisation, date_from=date_from, date_to=date_to,
+                                             department=department),
         # The period's departments, not ten years of them: the list only suggests what to type.
         "departments": list(period.values_list("department", flat=True).distinct().order_by("department")[:200]),
     }

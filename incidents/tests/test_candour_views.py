@@ -87,3 +87,43 @@ def test_a_not_notifiable_incident_says_the_duty_does_not_apply(client, make_inc
     assert "does not apply" in client.get(url("candour_detail", incident)).content.decode()
     response = client.post(url("candour_in_person", incident), {}, follow=True)
     assert "does not apply" in response.content.decode()
+
+
+def _make_overdue(incident):
+    CandourRecord.objects.filter(incident=incident).update(due_date=timezone.localdate() - timedelta(days=1))
+
+
+def test_overdue_candour_shows_on_the_mso_home_page(client, notifiable, riverside_mso):
+    client.force_login(riverside_mso)
+    assert "Duty of candour overdue" not in client.get(reverse("home")).content.decode()
+    _make_overdue(notifiable)
+    page = client.get(reverse("home")).content.decode()
+    assert "Duty of candour overdue" in page and notifiable.reference in page and "?candour=overdue" in page
+
+
+def test_the_review_queue_filters_overdue_candour(client, notifiable, make_incident, riverside_mso):
+    other = make_incident()
+    client.force_login(riverside_mso)
+    queue = reverse("incidents:review_queue")
+    to_do = client.get(queue, {"candour": "open"}).content.decode()
+    assert notifiable.reference in to_do and other.reference not in to_do
+    assert notifiable.reference not in client.get(queue, {"candour": "overdue"}).content.decode()
+    _make_overdue(notifiable)
+    assert notifiable.reference in client.get(queue, {"candour": "overdue"}).content.decode()
+
+
+def test_the_dashboard_gives_the_share_done_in_time_per_month(notifiable, make_incident, riverside, riverside_mso):
+    from incidents import candour_services, selectors
+
+    late = make_incident(occurred_at=timezone.now() - timedelta(days=1))
+    services.incident_grade(incident=late, actor=riverside_mso, physical_harm="severe", psychological_harm="none", note="Severe.")
+    pending = make_incident()
+    services.incident_grade(incident=pending, actor=riverside_mso, physical_harm="moderate", psychological_harm="none", note="Mod.")
+    candour_services.candour_not_possible(record=CandourRecord.objects.get(incident=notifiable), actor=riverside_mso,
+                                          reason="declined", note="Declined on the ward.", recorded_on=timezone.localdate())
+    _make_overdue(late)
+
+    [row] = selectors.dashboard(organisation=riverside)["candour"]
+
+    assert (row["notifiable"], row["in_time"], row["overdue"], row["not_yet_due"]) == (3, 1, 1, 1)
+    assert row["share_in_time"] == 50  # one in time of the two whose due date has come
