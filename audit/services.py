@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.tasks import publish_or_leave_to_sweep
@@ -147,9 +147,7 @@ def audit_anchor_heads() -> list[AuditAnchor]:
     """Record the head of every chain that has moved since its last anchor, and write each to the log.
     The caller sends them out of the database's reach (config.tasks emails them) in the same transaction."""
     with transaction.atomic():
-        anchored = dict(
-            AuditAnchor.objects.order_by().values("scope").annotate(last=Max("chain_sequence")).values_list("scope", "last")
-        )
+        anchored = {scope: anchor.chain_sequence for scope, anchor in latest_anchors().items()}
         anchors = [
             AuditAnchor(scope=chain.scope, chain_sequence=chain.last_sequence, hash=chain.last_hash, event_id=chain.last_event_id)
             for chain in AuditChain.objects.filter(last_sequence__gt=0).order_by("scope")
@@ -213,10 +211,9 @@ def _walk_problem(events, heads: dict, anchors: dict) -> tuple[int, str | None]:
 
 
 def latest_anchors() -> dict[str, AuditAnchor]:
-    latest = {}
-    for anchor in AuditAnchor.objects.order_by("scope", "chain_sequence"):
-        latest[anchor.scope] = anchor
-    return latest
+    """Each chain's newest anchor (one index probe per chain, however many anchors went before)."""
+    newest = AuditAnchor.objects.filter(scope=OuterRef("scope")).order_by("-chain_sequence").values("chain_sequence")[:1]
+    return {anchor.scope: anchor for anchor in AuditAnchor.objects.filter(chain_sequence=Subquery(newest))}
 
 
 def verify_chain(*, batch_size: int = 5000, anchors: dict | None = None) -> tuple[int, str | None]:
