@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "role.ended": "Role ended",
     "person.details_updated": "Professional details changed",
     "person.training_recorded": "Clinical safety training recorded",
+    "person.registration_verified": "Professional registration verified",
+    "person.training_verified": "Clinical safety training verified",
     "change_request.created": "Change of details sent to the national registry",
     "change_request.accepted": "Change of details accepted by the national registry",
     "change_request.queried": "Change of details queried by the national registry",

@@ -373,7 +373,7 @@ def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:
         )
         change_requests_withdraw(
             actor=actor, requests=list(handover.change_requests.all()),
-            reason=f"Withdrawn: the handover was cancelled ({handover.finish_note}).",
+            reason=f"Withdrawn: the handover was cancelled ({handover.finish_note.rstrip('.')}).",
         )
         handover.emailed = _notify_handover_cancelled(handover)
     return handover
