@@ -213,6 +213,8 @@ def handover_item_update(*, actor, item: HandoverItem, done: bool, evidence: str
     """Tick an item done with its evidence, or open it again."""
     if not permissions.can_tick_handover_item(actor, item):
         raise NotAllowed("Only the item's owner or the people running the handover may change it.")
+    if item.done_on_completion:
+        raise DomainError("MedSafety Hub does this itself when the handover completes; it is not ticked by hand.")
     evidence = evidence.strip()
     if done and item.required and not evidence:
         raise DomainError("Say how this was done (the evidence), so that the record shows it.")

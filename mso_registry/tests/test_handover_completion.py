@@ -178,3 +178,16 @@ def test_a_hand_made_post_before_the_start_date_is_refused_with_the_date(client,
     assert "You can complete the handover from" in response.text
     later_handover.refresh_from_db()
     assert later_handover.status == Handover.Status.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_a_hand_made_post_cannot_tick_the_automatic_item(client, riverside_mso, riverside, successor):
+    handover = handover_start(actor=riverside_mso, organisation=riverside, successor=successor, leaving_date=TODAY,
+                              successor_start_date=TODAY)
+    item = handover.items.get(code="reassign")
+    client.force_login(riverside_mso)
+    response = client.post(reverse("mso_registry:handover_item_update", args=[item.pk]),
+                           {f"item{item.pk}-done": "on", f"item{item.pk}-evidence": "Did it by hand"}, follow=True)
+    assert "it is not ticked by hand" in response.text
+    item.refresh_from_db()
+    assert not item.done
