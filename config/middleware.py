@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from core.sessions import session_activity_record
 from mso_registry.models import Role
 from mso_registry.selectors import current_roles_of
 
@@ -18,14 +19,18 @@ logger = logging.getLogger(__name__)
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
-    """Django's, except that losing the database while saving the session (after the view, so after
-    a report has been committed) answers with the view's own response instead of the 503 page.
+    """Django's, except that activity is recorded at most once a minute (core.sessions),
+    and that losing the database while saving the session (after the view, so after a report has
+    been committed) answers with the view's own response instead of the 503 page.
     What is lost is that save: the idle timeout is not pushed back this once. Anything the next page
     needs from the session is saved inside the change's transaction instead (the incident receipt)."""
 
     def process_response(self, request, response):
         from .views import _database_unavailable
 
+        session = getattr(request, "session", None)
+        if session is not None:
+            session_activity_record(session)
         try:
             return super().process_response(request, response)
         except Exception as error:  # the database's own error, or SessionInterrupted raised from it

@@ -185,10 +185,12 @@ MFA_RECOVERY_CODE_COUNT = 10
 # authenticator app before they can do anything else (config.middleware.ApproverMFAMiddleware).
 MFA_REQUIRED_FOR_APPROVERS = env.bool("MFA_REQUIRED_FOR_APPROVERS", default=PRODUCTION)
 
-# Idle timeout: every request renews the cookie, so the session ends after this many
-# seconds without activity.
+# Idle timeout: the session ends after this many seconds without activity. Activity is recorded
+# (the session row's expiry pushed back) at most once a minute, not on every request
+# (config.middleware.SessionMiddleware): the session ends 29 to 30 minutes after the last request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ACTIVITY_INTERVAL = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation --------------------------------------------------------------

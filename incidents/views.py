@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import history_of
 from core.domain import DomainError
 from core.pagination import BoundedPaginator
+from core.sessions import session_activity_record
 from core.throttle import Window, client_address
 from mso_registry.models import Organisation
 from submissions.services import DRAFT_ALREADY_SAVED, FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
@@ -131,7 +132,9 @@ def _receipt_remember(request, incident, code) -> None:
     receipts = request.session.get(RECEIPT_SESSION_KEY, {})
     receipts[incident.reference] = code or ""
     request.session[RECEIPT_SESSION_KEY] = receipts
+    session_activity_record(request.session)
     request.session.save()
+    request.session.modified = False  # saved here: the middleware need not write it again after the commit
 
 
 def _report_received_again(request, incident, key):
