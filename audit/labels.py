@@ -17,6 +17,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
 ACTION_LABELS = {
+    # Monthly medication safety report
+    "board_report.prepared": "Monthly medication safety report prepared",
+    "board_report.narrative_saved": "Report narrative saved",
+    "board_report.issued": "Monthly medication safety report issued",
+    "board_report.acknowledged": "Monthly medication safety report acknowledged by the board director",
+    "board_report.reminded": "Reminder sent: report not yet issued",
     # Registry
     "organisation.created": "Organisation added",
     "organisation.imported": "Organisation imported",

@@ -9,6 +9,7 @@ shared cache and a Celery broker. An unknown DJANGO_ENV refuses to start at all.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "mso_registry",
     "incidents",
     "clinical_safety",
+    "board_reports",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +274,13 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit_chains", "schedule": 60.0},
     # Each chain's head, emailed and logged, so that a rewritten tail is caught (outbox keys: once per head).
     "audit-anchor": {"task": "config.tasks.anchor_audit_chains", "schedule": 3600.0},
+    # The monthly medication safety report: daily, acting only on the first working day of the month
+    # (England's bank holidays); one draft per organisation and month, one email each (outbox keys).
+    "board-reports-prepare": {"task": "board_reports.tasks.prepare_monthly_board_reports",
+                              "schedule": crontab(hour=6, minute=30)},
+    # One reminder for a draft not issued within 10 working days (reminded_at and outbox keys: once).
+    "board-reports-remind": {"task": "board_reports.tasks.remind_unissued_board_reports",
+                             "schedule": crontab(hour=9, minute=0)},
 }
 
 # --- Audit trail (README, "Architecture", audit/; SECURITY.md, "Audit trail") ---------------------

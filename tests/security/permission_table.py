@@ -138,6 +138,11 @@ KWARGS = {
                      ]
     },  # fmt: skip
     "clinical_safety:safety_case_decide": lambda o, org: {"pk": o["submitted_safety_case"].pk},
+    # board_reports: Riverside's (or Hillside's) draft report for last month
+    **{
+        f"board_reports:{name}": (lambda o, org: {"pk": o["board_report"].pk})
+        for name in ["report_detail", "report_pdf", "report_narrative", "report_issue", "report_acknowledge"]
+    },  # fmt: skip
     # incidents
     "incidents:escalation_acknowledge": lambda o, org: {"pk": o["escalation"].pk},
     "incidents:dashboard_export": lambda o, org: {"file_format": "csv"},
@@ -237,6 +242,20 @@ page("incidents:candour_detail", CANDOUR_KEEPERS)
 page("incidents:candour_letter_pdf", {**CANDOUR_KEEPERS, "mso": (200, REDIRECT)})  # REDIRECT: a server without Pango
 for name in ("candour_in_person", "candour_letter", "candour_findings", "candour_not_possible"):
     action(f"incidents:{name}", {**CANDOUR_KEEPERS, "mso": 400})  # an empty form comes back with its errors
+
+# --- the monthly medication safety report (a draft: the MSO writes and issues it; the director reads it)
+page("board_reports:report_list", only("mso", "director", "hillside_mso"))
+page("board_reports:national_spc", only("registry_admin"))
+page("board_reports:report_detail", only("mso", "director", otherwise=404))
+page("board_reports:report_pdf", only("mso", "director", otherwise=404, mso=(200, REDIRECT), director=(200, REDIRECT)))
+# An empty narrative is saved (REDIRECT); issuing with none is refused with a message (REDIRECT); a
+# draft cannot be acknowledged (403); another organisation's report is 404.
+action("board_reports:report_narrative", only(otherwise=404, mso=REDIRECT, director=403))
+action("board_reports:report_issue", only(otherwise=404, mso=REDIRECT, director=403))
+action("board_reports:report_acknowledge", only(otherwise=404, mso=403, director=403))
+# Prepare last month's draft: the MSO or deputy of the organisation named; another's is 404.
+action("board_reports:report_prepare", only(otherwise=404, mso=REDIRECT, director=403),
+       data=lambda o, org: {"organisation": org.pk})  # fmt: skip
 
 # --- the MSO registry
 page("mso_registry:organisation_list", roles())  # each sees only the organisations they hold a role in

@@ -10,6 +10,8 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from board_reports import services as board_reports
+from board_reports.selectors import months_before
 from clinical_safety import services as clinical_safety
 from clinical_safety.models import Standard
 from incidents import services as incidents
@@ -99,6 +101,9 @@ def build_world() -> dict[str, Records]:
             actor=mso, organisation=organisation, title="What we learned", body="Check the units."
         )
         records.objects.update(_clinical_safety(organisation, cso))
+        records.objects["board_report"] = board_reports.board_report_prepare(
+            organisation=organisation, month=months_before(timezone.localdate().replace(day=1), 1)
+        )[0]
         records.objects["person"] = reporter
         records.objects["role_assignment"] = RoleAssignment.objects.current().filter(
             organisation=organisation, user=reporter
