@@ -304,6 +304,15 @@ INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env.int("INCIDENT_ESCALATION_ACKN
 # Overdue duty of candour goes to the MSO team the day after it was due, and to the board director
 # when still not done this many working days after it was due.
 CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS = env.int("CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS", default=5)
+# Days from commissioning a PSIRF learning response to its due date, per type. PSIRF's guide: a PSII
+# normally within one to three months (never more than six); the others are the local plan's to set.
+PSIRF_RESPONSE_DUE_DAYS = {
+    "psii": env.int("PSIRF_PSII_DUE_DAYS", default=90),
+    "aar": env.int("PSIRF_AAR_DUE_DAYS", default=30),
+    "swarm": env.int("PSIRF_SWARM_DUE_DAYS", default=7),
+    "mdt": env.int("PSIRF_MDT_DUE_DAYS", default=30),
+    "thematic": env.int("PSIRF_THEMATIC_DUE_DAYS", default=90),
+}
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 # The sweep leaves a new row this long to its own on-commit task before sending it itself.
 NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)

@@ -426,4 +426,10 @@ class BulletinRead(models.Model):
 
 # Duty of candour and PSIRF learning responses live in their own module; importing them here makes
 # them models of this app.
-from .response_models import CandourReason, CandourRecord  # noqa: E402,F401
+from .response_models import (  # noqa: E402,F401
+    CandourReason,
+    CandourRecord,
+    LearningResponse,
+    ResponsePlanRule,
+    ResponseType,
+)

@@ -81,3 +81,16 @@ def bulletin_reader_organisation_ids(user) -> set[int]:
 def bulletin_writer_organisations(user) -> list:
     organisations = {a.organisation_id: a.organisation for a in current_roles_of(user) if a.role in MSO_TEAM_ROLES and a.organisation_id}
     return sorted(organisations.values(), key=lambda o: o.name)
+
+
+# --- PSIRF learning responses -------------------------------------------------------------------
+
+
+def can_keep_response_plan(user, organisation) -> bool:
+    """The MSO team keeps its organisation's response plan and works on its learning responses."""
+    return holds_role(user, organisation, MSO_TEAM_ROLES)
+
+
+def can_commission_response(user, organisation) -> bool:
+    """The MSO or deputy decides the response, as they close incidents: it commits the organisation."""
+    return holds_role(user, organisation, MSO_AND_DEPUTY)

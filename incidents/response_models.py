@@ -100,3 +100,88 @@ class CandourRecord(models.Model):
         if self.told_in_person_on:
             return "Told in person; written notification to send"
         return "Overdue" if self.is_overdue else "To tell in person"
+
+
+# --- PSIRF: the response plan and learning responses ----------------------------------------------
+# The Patient Safety Incident Response Framework (NHS England, August 2022) and its "Guide to responding
+# proportionately to patient safety incidents": each organisation's Patient Safety Incident Response
+# Plan (PSIRP) says how it responds; a PSII where a national priority or the plan requires one,
+# otherwise a proportionate learning response (england.nhs.uk/patient-safety/incident-response-framework/).
+
+
+class ResponseType(models.TextChoices):
+    PSII = "psii", "Patient Safety Incident Investigation (PSII)"
+    AAR = "aar", "After Action Review (AAR)"
+    SWARM = "swarm", "SWARM huddle"
+    MDT = "mdt", "Multidisciplinary team (MDT) review"
+    THEMATIC = "thematic", "Thematic review"
+
+
+class ResponsePlanRule(models.Model):
+    """One line of the organisation's response plan: incidents that match every condition set here are
+    suggested this response when they are triaged. Rules are tried in order; the first match wins."""
+
+    organisation = models.ForeignKey("mso_registry.Organisation", on_delete=models.PROTECT, related_name="response_plan_rules")
+    name = models.CharField(max_length=160, help_text="As the plan says it, e.g. “Omitted time-critical medicines”.")
+    response_type = models.CharField("suggested response", max_length=10, choices=ResponseType.choices)
+    order = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
+    never_event = models.BooleanField("a Never Event", default=False)
+    high_alert = models.BooleanField("a high-alert medicine", default=False)
+    minimum_harm = models.CharField("physical harm at least", max_length=10, blank=True)
+    error_type = models.CharField("what went wrong", max_length=30, blank=True)
+    stage = models.CharField(max_length=20, blank=True)
+    medicine_contains = models.CharField("medicine name contains", max_length=60, blank=True)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.name} → {self.get_response_type_display()}"
+
+
+class LearningResponse(models.Model):
+    """A PSIRF learning response: one incident's PSII, AAR, SWARM or MDT review, or a thematic review
+    across several. Its safety actions are the incidents' own actions, linked."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    organisation = models.ForeignKey("mso_registry.Organisation", on_delete=models.PROTECT, related_name="learning_responses")
+    response_type = models.CharField(max_length=10, choices=ResponseType.choices)
+    title = models.CharField(max_length=200)
+    incidents = models.ManyToManyField("incidents.MedicationIncident", related_name="learning_responses")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_learning_responses")
+    participants = models.TextField(blank=True, help_text="Who takes part: names and roles.")
+    commissioned_on = models.DateField()
+    due_date = models.DateField()
+    # What the plan suggested, and why another response was chosen (audited).
+    suggested_type = models.CharField(max_length=10, choices=ResponseType.choices, blank=True)
+    plan_rule = models.ForeignKey(ResponsePlanRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    choice_reason = models.TextField("why this response", blank=True)
+    patient_family_engagement = models.TextField("how the patient and family were engaged", blank=True)
+    staff_engagement = models.TextField("how staff were engaged", blank=True)
+    findings = models.TextField(blank=True)
+    safety_actions = models.ManyToManyField("incidents.IncidentAction", blank=True, related_name="learning_responses")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-commissioned_on", "-pk"]
+        indexes = [models.Index(fields=["organisation", "status", "due_date"], name="learning_response_org_open")]
+
+    def __str__(self):
+        return f"{self.get_response_type_display()}: {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date < timezone.localdate()

@@ -308,6 +308,10 @@ def _check_ready_to_close(incident: MedicationIncident) -> None:
     open_actions = incident.actions.filter(done_at__isnull=True).count()
     if open_actions:
         problems.append(f"complete the {open_actions} open action{'s' if open_actions != 1 else ''}")
+    # PSIRF: the incident's own learning response must finish before it can close. A thematic review looks
+    # across many incidents over months, so it does not hold each of them open.
+    for response in incident.learning_responses.filter(status="open").exclude(response_type="thematic"):
+        problems.append(f"complete the {response.get_response_type_display()} “{response.title}”")
     if problems:
         raise DomainError(f"Before closing {incident.reference}, " + ", ".join(problems) + ".")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import candour_views, exports, views
+from . import candour_views, exports, psirf_views, views
 
 app_name = "incidents"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     path("bulletins/new/", views.bulletin_create, name="bulletin_create"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:pk>/publish/", views.bulletin_publish, name="bulletin_publish"),
+    path("plan/", psirf_views.response_plan, name="response_plan"),
+    path("plan/<int:pk>/retire/", psirf_views.plan_rule_retire, name="plan_rule_retire"),
+    path("responses/", psirf_views.response_list, name="response_list"),
+    path("responses/<int:pk>/", psirf_views.response_detail, name="response_detail"),
+    path("responses/<int:pk>/actions/", psirf_views.response_actions, name="response_actions"),
+    path("responses/<int:pk>/complete/", psirf_views.response_complete, name="response_complete"),
+    path("thematic/", psirf_views.thematic, name="thematic"),
     path("<str:reference>/", views.incident_detail, name="incident_detail"),
     path("<str:reference>/receipt/", views.incident_receipt, name="incident_receipt"),
     path("<str:reference>/status/", views.incident_transition, name="incident_transition"),
@@ -29,6 +36,7 @@ urlpatterns = [
     path("<str:reference>/actions/<int:pk>/done/", views.incident_action_done, name="incident_action_done"),
     path("<str:reference>/feedback/", views.incident_feedback, name="incident_feedback"),
     path("<str:reference>/escalate/", views.incident_escalate, name="incident_escalate"),
+    path("<str:reference>/responses/new/", psirf_views.response_commission, name="response_commission"),
     path("<str:reference>/candour/", candour_views.candour_detail, name="candour_detail"),
     path("<str:reference>/candour/in-person/", candour_views.candour_in_person, name="candour_in_person"),
     path("<str:reference>/candour/letter/", candour_views.candour_letter, name="candour_letter"),

@@ -21,7 +21,7 @@ from core.throttle import Window, client_address
 from mso_registry.models import Organisation
 from submissions.services import DRAFT_ALREADY_SAVED, FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
-from . import charts, permissions, selectors, services
+from . import charts, permissions, psirf_views, selectors, services
 from .filters import ReviewQueueFilter
 from .forms import (
     AcknowledgeForm,
@@ -259,6 +259,7 @@ def _detail(request, incident, status=200, **forms):
             escalate_form=forms.get("escalate_form") or EscalateForm(),
             history=history_of(incident)[:50],
             candour=next((r for r in incident.candour_records.all() if r.is_live), None),
+            psirf=psirf_views.incident_card(request, incident, forms.get("psirf_form")),
         )
     return render(request, "incidents/incident_detail.html", context, status=status)
 

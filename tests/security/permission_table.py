@@ -153,9 +153,14 @@ KWARGS = {
         for name in ["incident_detail", "incident_receipt", "incident_transition", "incident_grade",
                      "incident_learning", "incident_action_add", "incident_feedback", "incident_escalate",
                      "candour_detail", "candour_in_person", "candour_letter", "candour_letter_pdf",
-                     "candour_findings", "candour_not_possible"]
+                     "candour_findings", "candour_not_possible", "response_commission"]
     },  # fmt: skip
     "incidents:incident_action_done": lambda o, org: {"reference": o["incident"].reference, "pk": o["action"].pk},
+    "incidents:plan_rule_retire": lambda o, org: {"pk": o["plan_rule"].pk},
+    **{
+        f"incidents:{name}": (lambda o, org: {"pk": o["learning_response"].pk})
+        for name in ["response_detail", "response_actions", "response_complete"]
+    },
 }
 
 # --- The answers -------------------------------------------------------------------------------
@@ -242,6 +247,16 @@ page("incidents:candour_detail", CANDOUR_KEEPERS)
 page("incidents:candour_letter_pdf", {**CANDOUR_KEEPERS, "mso": (200, REDIRECT)})  # REDIRECT: a server without Pango
 for name in ("candour_in_person", "candour_letter", "candour_findings", "candour_not_possible"):
     action(f"incidents:{name}", {**CANDOUR_KEEPERS, "mso": 400})  # an empty form comes back with its errors
+# PSIRF: the plan, learning responses and the thematic view are the MSO team's, each of their own organisation.
+MSO_TEAMS = only("mso", "hillside_mso")
+page("incidents:response_plan", MSO_TEAMS, post={**MSO_TEAMS, "mso": 400, "hillside_mso": 400})
+action("incidents:plan_rule_retire", only("mso", otherwise=404, mso=REDIRECT))
+page("incidents:response_list", MSO_TEAMS)
+page("incidents:response_detail", only("mso", otherwise=404), post=only("mso", otherwise=404, mso=REDIRECT))
+action("incidents:response_actions", only("mso", otherwise=404, mso=400))
+action("incidents:response_complete", only("mso", otherwise=404, mso=REDIRECT))  # refused: no findings yet
+action("incidents:response_commission", {**CANDOUR_KEEPERS, "mso": 400})
+page("incidents:thematic", MSO_TEAMS, post={**MSO_TEAMS, "mso": 400, "hillside_mso": 400})
 
 # --- the monthly medication safety report (a draft: the MSO writes and issues it; the director reads it)
 page("board_reports:report_list", only("mso", "director", "hillside_mso"))

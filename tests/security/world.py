@@ -14,6 +14,7 @@ from board_reports import services as board_reports
 from board_reports.selectors import months_before
 from clinical_safety import services as clinical_safety
 from clinical_safety.models import Standard
+from incidents import psirf_services
 from incidents import services as incidents
 from mso_registry.models import ChangeOfDetailsRequest, Handover, Organisation, Role, RoleAssignment
 from tests.factories import RoleAssignmentFactory, UserFactory
@@ -93,6 +94,14 @@ def build_world() -> dict[str, Records]:
         # Graded severe on review: a notifiable safety incident, so it has a duty of candour record.
         incidents.incident_grade(incident=incident, actor=mso, physical_harm="severe", psychological_harm="none",
                                  note="Matrix grade.")
+        # A response plan rule, and an AAR commissioned from its suggestion (PSIRF).
+        records.objects["plan_rule"] = psirf_services.plan_rule_add(
+            actor=mso, organisation=organisation,
+            details={"name": "High-alert medicine", "response_type": "aar", "order": 1, "high_alert": True},
+        )
+        records.objects["learning_response"] = psirf_services.response_commission(
+            actor=mso, incidents=[incident], response_type="aar", title="Matrix AAR", lead=mso,
+        )
         records.objects["action"] = incidents.incident_action_add(
             incident=incident, actor=mso, description="Check insulin syringes", owner=mso,
             due_date=timezone.localdate() + timedelta(days=7),
