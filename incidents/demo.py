@@ -85,6 +85,11 @@ def seed(*, size: int | None = None) -> int:
     return made
 
 
+def bulk_incidents(organisation: Organisation, *, size: int, seed: str, from_days: int, to_days: int) -> int:
+    """Varied incidents bulk-inserted over a window of days ago, as the demo year is (other apps' demos)."""
+    return _bulk_year(organisation, size=size, rng=random.Random(seed), from_days=from_days, to_days=to_days)
+
+
 def _reference_numbers(years: list[int]):
     """Reserve numbers in each year's counter, so that later reports carry on from the demo ones."""
     counters = {}
@@ -104,7 +109,9 @@ def _by(moment: datetime, now: datetime) -> datetime:
     return min(moment, now)
 
 
-def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> int:
+def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random, from_days: int = 0, to_days: int = 365) -> int:
+    """`size` incidents reported between `to_days` and `from_days` days ago (the last year by default;
+    the board report's demo adds an older, quieter year before it)."""
     now = timezone.now()
     team = list(
         RoleAssignment.objects.current().filter(organisation=organisation, role__in=[Role.MSO, Role.STAFF])
@@ -114,7 +121,9 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random) -> 
     owners = [a.user for a in team] or [reviewer]
     staff = next((a.user for a in team if a.role == Role.STAFF), None)
     harms, weights = zip(*HARM_WEIGHTS, strict=True)
-    submitted = sorted(now - timedelta(minutes=rng.randint(60, 365 * 24 * 60)) for _ in range(size))
+    submitted = sorted(
+        now - timedelta(minutes=rng.randint(max(60, from_days * 24 * 60), to_days * 24 * 60)) for _ in range(size)
+    )
     references = _reference_numbers([timezone.localtime(s).year for s in submitted])
     incidents, medicine_rows, error_rows, plans = [], [], [], []
     with transaction.atomic():

@@ -219,3 +219,34 @@ def test_the_queue_marks_open_escalations_and_open_actions_from_its_prefetch(cli
     services.escalation_acknowledge(escalation=escalation, actor=riverside_director, comment="Seen.")
     rows = {i.reference: i for i in client.get(reverse("incidents:review_queue")).context["page"].object_list}
     assert rows[escalated.reference].open_escalations == []
+
+
+def test_the_monthly_board_report_page(client, grown, riverside, riverside_mso, riverside_director):
+    """The report reads a fixed number of aggregate queries, however many incidents, red flags,
+    actions and escalations its month holds."""
+    from board_reports.services import board_report_prepare
+
+    grown(2)
+    report, _ = board_report_prepare(organisation=riverside, month=timezone.localdate())
+    url = reverse("board_reports:report_detail", args=[report.pk])
+    client.force_login(riverside_mso)
+    few = _queries(client, url)
+    grown(PAGE + 10)
+    assert client.get(url).context["content"]["series"]["reports"][-1] == PAGE + 12
+    assert _queries(client, url) == few
+    client.force_login(riverside_director)
+    assert _queries(client, url) == few
+
+
+def test_the_national_spc_reads_the_summary_never_the_incidents(client, grown, registry_admin):
+    grown(2)
+    services.incident_summary_refresh()
+    client.force_login(registry_admin)
+    url = reverse("board_reports:national_spc")
+    few = _queries(client, url)
+    grown(PAGE)
+    services.incident_summary_refresh()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) == few
+    assert not [q for q in queries.captured_queries if "incidents_medicationincident" in q["sql"]]

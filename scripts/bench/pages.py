@@ -20,7 +20,7 @@ PATHS = {
 WHO = {
     "report_form_get": "staff", "report_form_post": "staff", "report_form_post_during_send": "staff", "review_queue": "mso", "review_queue_filtered": "mso",
     "incident_page": "mso", "trust_dashboard": "mso", "registry_directory": "registry", "hazard_log": "cso",
-    "national_dashboard": "registry",
+    "national_dashboard": "registry", "board_report": "mso",
 }
 
 
@@ -60,6 +60,8 @@ def request_for(key: str, targets: dict, *, client: int, rng: random.Random, tok
     method = "GET"
     if key == "incident_page":
         path = f"/incidents/{rng.choice(targets['references'])}/"
+    elif key == "board_report":
+        path = f"/board-reports/{targets['board_report_id']}/"
     elif key == "hazard_log":
         path = f"/clinical-safety/systems/{targets['system_id']}/"
     else:

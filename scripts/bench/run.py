@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -92,6 +92,8 @@ PAGES = {
     "registry_directory": ("National registry directory", "registry", "GET", None),
     "hazard_log": ("Hazard log (system page)", "cso", "GET", None),
     "national_dashboard": ("National incidents dashboard", "registry", "GET", 250),
+    # Last month's draft for the biggest trust: its figures read live (an issued one reads its frozen copy).
+    "board_report": ("Monthly medication safety report (draft)", "mso", "GET", 300),
 }
 MIN_RATIO = 0.15
 
@@ -266,6 +268,10 @@ def mint_sessions() -> dict:
     references = list(
         MedicationIncident.objects.filter(pk__in=rng.sample(ids, min(2000, len(ids)))).values_list("reference", flat=True)
     )
+    from board_reports.selectors import month_start, months_before
+    from board_reports.services import board_report_prepare
+
+    board_report, _ = board_report_prepare(organisation=mso_org, month=months_before(month_start(date.today()), 1))
     system = HealthITSystem.objects.filter(cso=users["cso"]).annotate(n=Count("hazards")).order_by("-n").first()
     targets = {
         "sessions": sessions,
@@ -277,6 +283,7 @@ def mint_sessions() -> dict:
         "references": references,
         "system_id": system.pk,
         "system_hazards": system.n,
+        "board_report_id": board_report.pk,
     }
     connection.close()
     return targets

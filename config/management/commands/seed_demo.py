@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from board_reports import demo as board_reports_demo
 from clinical_safety import demo as clinical_safety_demo
 from incidents import demo as incidents_demo
 from mso_registry import demo as registry_demo
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         sign_ins = registry_demo.seed(password=password)
         incidents_demo.seed(size=options["incidents"])
         clinical_safety_demo.seed(password=password)
+        board_reports_demo.seed()
         demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
         sign_ins.append(("admin@medsafety.example", "System administrator (admin site)"))
 
