@@ -22,11 +22,11 @@ from .models import (
     IncidentMedicine,
     MedicationIncident,
     NCCMERPCategory,
-    ReferenceCounter,
     Route,
     Stage,
     Status,
 )
+from .references import reference_format, reference_numbers_take
 from .rules import facts_of, red_flags
 from .validators import is_known_high_alert_medicine
 
@@ -91,17 +91,10 @@ def bulk_incidents(organisation: Organisation, *, size: int, seed: str, from_day
 
 
 def _reference_numbers(years: list[int]):
-    """Reserve numbers in each year's counter, so that later reports carry on from the demo ones."""
-    counters = {}
-    for year in sorted(set(years)):
-        ReferenceCounter.objects.get_or_create(year=year)
-        counter = ReferenceCounter.objects.select_for_update().get(year=year)
-        counters[year] = counter.last_number
-        counter.last_number += years.count(year)
-        counter.save(update_fields=["last_number"])
+    """Take numbers from each year's series, so that later reports carry on from the demo ones."""
+    numbers = {year: iter(reference_numbers_take(year=year, count=years.count(year))) for year in set(years)}
     for year in years:
-        counters[year] += 1
-        yield f"MI-{year}-{counters[year]:06d}"
+        yield reference_format(year, next(numbers[year]))
 
 
 def _by(moment: datetime, now: datetime) -> datetime:

@@ -145,7 +145,8 @@ OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ACTIONS, St
 
 
 class ReferenceCounter(models.Model):
-    """The last reference number issued in a year; locked while the next one is taken."""
+    """SQLite: the last reference number issued in a year, locked while the next one is taken.
+    PostgreSQL: where a year's sequence starts when it is made (incidents/references.py)."""
 
     year = models.PositiveIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)

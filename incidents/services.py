@@ -29,9 +29,9 @@ from .models import (
     IncidentMedicine,
     LearningBulletin,
     MedicationIncident,
-    ReferenceCounter,
     Status,
 )
+from .references import reference_format, reference_numbers_take
 from .validators import is_known_high_alert_medicine, normalise_nhs_number
 
 GRADE_FIELDS = ["physical_harm", "psychological_harm", "ncc_merp_category", "never_event"]
@@ -46,13 +46,9 @@ def _acknowledge_within_working_days() -> int:
 
 
 def _next_reference(on: datetime) -> str:
-    """MI-<year>-<six digits>, one sequence per year; the counter row is locked until commit."""
+    """MI-<year>-<six digits>, unique nationally, taken without a lock held to commit (references.py)."""
     year = timezone.localtime(on).year
-    ReferenceCounter.objects.get_or_create(year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"MI-{year}-{counter.last_number:06d}"
+    return reference_format(year, reference_numbers_take(year=year)[0])
 
 
 def _incident_url(incident: MedicationIncident) -> str:
