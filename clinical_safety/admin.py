@@ -3,7 +3,7 @@ the scoring history, the hashes and the audit trail."""
 
 from django.contrib import admin
 
-from .models import Hazard, HazardLogVersion, HealthITSystem, SafetyCaseReport
+from .models import Hazard, HazardLogImport, HazardLogVersion, HealthITSystem, SafetyCaseReport
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,6 +34,11 @@ class HazardAdmin(ReadOnlyAdmin):
 @admin.register(HazardLogVersion)
 class HazardLogVersionAdmin(ReadOnlyAdmin):
     list_display = ["system", "number", "signer_name", "signed_at", "content_hash"]
+
+
+@admin.register(HazardLogImport)
+class HazardLogImportAdmin(ReadOnlyAdmin):
+    list_display = ["system", "origin", "hazard_count", "imported_by", "imported_at"]
 
 
 @admin.register(SafetyCaseReport)
