@@ -12,7 +12,7 @@ from django.utils import timezone
 from mso_registry.models import Organisation, Role, RoleAssignment
 from users.models import User
 
-from . import services
+from . import demo_responses, services
 from .models import (
     HARM_RANK,
     ErrorType,
@@ -81,6 +81,7 @@ def seed(*, size: int | None = None) -> int:
         made += _bulk_year(organisation, size=size, rng=random.Random(code))
     made += _stories()
     _bulletin()
+    demo_responses.seed()
     services.incident_summary_refresh()  # the national dashboard reads the summary
     return made
 
