@@ -17,6 +17,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
 ACTION_LABELS = {
+    # LFPSE, the national patient safety events service
+    "incident.lfpse_queued": "Queued for LFPSE",
+    "incident.lfpse_held": "Held back from LFPSE: no LFPSE code",
+    "incident.lfpse_accepted": "Accepted by LFPSE",
+    "incident.lfpse_rejected": "Rejected by LFPSE",
     # Monthly medication safety report
     "board_report.prepared": "Monthly medication safety report prepared",
     "board_report.narrative_saved": "Report narrative saved",

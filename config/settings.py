@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "notifications",
     "mso_registry",
     "incidents",
+    "incidents.lfpse",
     "clinical_safety",
     "board_reports",
 ]
@@ -270,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-national-summary": {"task": "incidents.tasks.refresh_national_summary", "schedule": 3600.0},
     # National communications past their deadline: a reminder, then the board director; each copy records when.
     "communication-reminders": {"task": "mso_registry.tasks.send_communication_reminders", "schedule": 3600.0},
+    # LFPSE submissions are sent on commit; this sweep sends what is due again and what a lost task left.
+    "lfpse-sweep": {"task": "incidents.lfpse.tasks.sweep_lfpse_submissions", "schedule": 60.0},
     # Audit events are sealed on commit; this sweep seals what a lost task or a busy sealer left.
     "audit-seal": {"task": "audit.tasks.seal_audit_chains", "schedule": 60.0},
     # Each chain's head, emailed and logged, so that a rewritten tail is caught (outbox keys: once per head).
@@ -321,6 +324,27 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", d
 NOTIFICATION_IN_DOUBT_AFTER_SECONDS = env.int("NOTIFICATION_IN_DOUBT_AFTER_SECONDS", default=600)
 # Days the context (what the email said) of a sent email is kept before it is emptied.
 NOTIFICATION_CONTEXT_RETENTION_DAYS = env.int("NOTIFICATION_CONTEXT_RETENTION_DAYS", default=90)
+# --- LFPSE, the national patient safety events service (README, "Reporting to LFPSE") ---------------
+# Off when LFPSE_API_URL is empty: nothing is queued and the pages say so. The URL is the service's
+# host; submissions go to <LFPSE_API_URL>/adverse-event/fhir/AdverseEvent.
+LFPSE_API_URL = env.str("LFPSE_API_URL", default="")
+LFPSE_API_KEY = env.str("LFPSE_API_KEY", default="")
+# When an incident becomes due: when it is reported ("submitted") or when the MSO team confirms its grade ("graded").
+LFPSE_SUBMIT_ON = env.str("LFPSE_SUBMIT_ON", default="graded")
+if LFPSE_SUBMIT_ON not in ("submitted", "graded"):
+    raise ImproperlyConfigured("LFPSE_SUBMIT_ON must be 'submitted' or 'graded'.")
+# Where LFPSE's profile and extensions are defined (meta.profile and extension URLs). The public
+# taxonomy shows its UAT address; confirm production's with LFPSE before go-live.
+LFPSE_TAXONOMY_BASE = env.str("LFPSE_TAXONOMY_BASE", default="https://psims-uat.azure-api.net/taxonomy/fhir")
+# The identifier system of our references (MI-2026-000123) in AdverseEvent.identifier.
+LFPSE_IDENTIFIER_SYSTEM = env.str("LFPSE_IDENTIFIER_SYSTEM", default=SITE_URL.rstrip("/") + "/incidents/reference")
+LFPSE_TIMEOUT_SECONDS = env.float("LFPSE_TIMEOUT_SECONDS", default=20.0)
+# Timeouts and 5xx are tried again with backoff (1 min doubling, at most 6 h): 20 tries span about 4 days.
+LFPSE_MAX_ATTEMPTS = env.int("LFPSE_MAX_ATTEMPTS", default=20)
+# A new row is left this long to its own on-commit task before the sweep sends it.
+LFPSE_SWEEP_GRACE_SECONDS = env.int("LFPSE_SWEEP_GRACE_SECONDS", default=60)
+# A send still "sending" after this long was interrupted; it is sent again (a create as a conditional create).
+LFPSE_IN_DOUBT_AFTER_SECONDS = env.int("LFPSE_IN_DOUBT_AFTER_SECONDS", default=300)
 HEALTH_MAX_PENDING_AGE_SECONDS = env.int("HEALTH_MAX_PENDING_AGE_SECONDS", default=15 * 60)
 
 # --- Security -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from submissions.services import submission_claim, submission_made, submission_m
 from . import permissions, rules, selectors
 from .candour_services import candour_on_grade
 from .codes import follow_up_code_hash, follow_up_code_new
+from .lfpse.services import lfpse_on_change
 from .models import (
     BULLETIN_TRANSITIONS,
     TRANSITIONS_BY_NAME,
@@ -156,6 +157,7 @@ def incident_report(
         )
         if flags:
             _red_flag_raise(incident=incident, flags=flags, cause=event)
+        lfpse_on_change(incident=incident, actor=None if anonymous else reporter)
         submission_made(claim, incident)
     return incident, code
 
@@ -292,6 +294,9 @@ def incident_transition(*, incident: MedicationIncident, actor, transition: str)
             organisation=incident.organisation,
             changes={"status": [Status(before).label, incident.get_status_display()], **reviewer_changes},
         )
+        if move.target == Status.CLOSED:
+            # Closing re-checks what LFPSE holds; an update goes only if that has changed.
+            lfpse_on_change(incident=incident, actor=actor)
     return incident
 
 
@@ -350,6 +355,7 @@ def incident_grade(
         if new_flags:
             _red_flag_raise(incident=incident, flags=incident.red_flags, cause=event)
         candour_on_grade(incident=incident, actor=actor, note=note, cause=event)
+        lfpse_on_change(incident=incident, actor=actor)
     return incident
 
 
