@@ -87,6 +87,9 @@ def _pages(email: str) -> list[tuple[str, str]]:
             ("a new bulletin", reverse("incidents:bulletin_create")),
             ("a bulletin", reverse("incidents:bulletin_detail", args=[bulletin.pk])),
             ("Riverside's page", reverse("mso_registry:organisation_detail", args=["R9R"])),
+            ("Riverside's history of roles only", reverse("mso_registry:organisation_detail", args=["R9R"]) + "?history=roles"),
+            ("ending a staff member's role: the question",
+             reverse("mso_registry:role_end", args=["R9R", riverside.role_assignments.filter(role="staff").first().pk])),
             ("the handover form", reverse("mso_registry:handover_start", args=["R9R"])),
             ("the communications", reverse("mso_registry:communication_list")),
         ]
