@@ -14,3 +14,11 @@ class IncidentsConfig(AppConfig):
 
         handover_steps.register(move_open_reviews)
         handover_steps.register(move_open_actions)
+
+        # The registry tells us when someone is named, without importing us: a new board director
+        # takes over the open escalations that had no one to acknowledge them.
+        from mso_registry.signals import role_assigned
+
+        from .escalations import on_role_assigned
+
+        role_assigned.connect(on_role_assigned, dispatch_uid="incidents.escalations_to_new_director")

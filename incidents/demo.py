@@ -182,6 +182,9 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random, fro
                     acknowledged_at=incident.submitted_at + timedelta(days=1) if acknowledged else None,
                     acknowledged_by=_person("director@riverside.example") if acknowledged and organisation.ods_code == "R9R" else None,
                     acknowledgement="Noted; please bring the learning to the next committee." if acknowledged else "",
+                    # Riverside's went to its director; Hillside names none, so its wait for one.
+                    assigned_to=_person("director@riverside.example") if organisation.ods_code == "R9R" else None,
+                    assigned_at=incident.submitted_at if organisation.ods_code == "R9R" else None,
                 ))
             if incident.status in (Status.AWAITING_ACTIONS, Status.CLOSED) and reviewer:
                 due = timezone.localtime(incident.submitted_at).date() + timedelta(days=30)

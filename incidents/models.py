@@ -327,6 +327,13 @@ class Escalation(models.Model):
     )
     acknowledgement = models.TextField("director's comment", blank=True)
     chased_at = models.DateTimeField(null=True, blank=True)
+    # The board director it went to; empty while the organisation names none (a vacancy), until
+    # one is named and it becomes theirs.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="board director",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]

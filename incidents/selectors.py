@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mso_registry.models import RoleAssignment
+from mso_registry.models import Role, RoleAssignment
 
 from . import permissions
 from .candour_selectors import candour_in_time_per_month, candour_overdue
@@ -138,6 +138,12 @@ def home_section(user) -> dict:
     review_ids = permissions.review_organisation_ids(user)
     if review_ids:
         incidents = MedicationIncident.objects.filter(organisation_id__in=review_ids)
+        directors = RoleAssignment.objects.current().filter(
+            role=Role.BOARD_DIRECTOR, organisation_id=OuterRef("organisation_id")
+        )
+        open_escalations = Escalation.objects.filter(
+            organisation_id__in=review_ids, acknowledged_at__isnull=True
+        ).annotate(has_director=Exists(directors))
         section["reviews"] = {
             **incidents.aggregate(
                 new=Count("pk", filter=Q(status=Status.SUBMITTED)),
@@ -149,9 +155,11 @@ def home_section(user) -> dict:
             ).count(),
             "overdue_candour": list(candour_overdue(review_ids, today=today)[:5]),
             "overdue_escalations": list(
-                Escalation.objects.filter(
-                    organisation_id__in=review_ids, acknowledged_at__isnull=True, acknowledge_by__lt=today
-                ).select_related("incident")[:5]
+                open_escalations.filter(has_director=True, acknowledge_by__lt=today).select_related("incident")[:5]
+            ),
+            # With no board director named, nobody can acknowledge them: not "late", but waiting for one.
+            "vacant_escalations": list(
+                open_escalations.filter(has_director=False).select_related("incident", "organisation")[:5]
             ),
         }
     if permissions.director_organisation_ids(user):

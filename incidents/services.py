@@ -4,21 +4,28 @@ outbox rows of the emails it causes; every email has an idempotency key, so it i
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record, changes_between, snapshot
 from core.domain import DomainError, NotAllowed
-from core.working_days import add_working_days
-from mso_registry.models import Organisation, Role
-from mso_registry.selectors import current_roles_of, organisation_current_role_holders
+from core.working_days import add_working_days  # noqa: F401 - also read as services.add_working_days
+from mso_registry.models import Organisation
+from mso_registry.selectors import current_roles_of
 from notifications.services import notification_queue, notifications_queue_many
 from submissions.services import submission_claim, submission_made, submission_made_by
 
 from . import permissions, rules, selectors
 from .candour_services import candour_on_grade
 from .codes import follow_up_code_hash, follow_up_code_new
+from .escalations import (  # noqa: F401 - the escalation services, by their old address
+    escalation_acknowledge,
+    escalation_open,
+    escalations_chase_overdue,
+    escalations_give_to_director,
+    incident_escalate,
+)
 from .lfpse.services import lfpse_on_change
 from .models import (
     BULLETIN_TRANSITIONS,
@@ -32,6 +39,7 @@ from .models import (
     MedicationIncident,
     Status,
 )
+from .recipients import NO_DIRECTOR, board_directors, incident_url, mso_recipients  # noqa: F401
 from .references import reference_format, reference_numbers_take
 from .validators import is_known_high_alert_medicine, normalise_nhs_number
 
@@ -42,32 +50,10 @@ ACTION_PURPOSE = "incident.action"
 BULLETIN_PUBLISH_PURPOSE = "bulletin.publish"
 
 
-def _acknowledge_within_working_days() -> int:
-    return settings.INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS
-
-
 def _next_reference(on: datetime) -> str:
     """MI-<year>-<six digits>, unique nationally, taken without a lock held to commit (references.py)."""
     year = timezone.localtime(on).year
     return reference_format(year, reference_numbers_take(year=year)[0])
-
-
-def _incident_url(incident: MedicationIncident) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("incidents:incident_detail", args=[incident.reference])
-
-
-def _mso_recipients(organisation: Organisation) -> list[str]:
-    """The MSO and deputy in person, and the generic MSO mailbox so that cover sees it too."""
-    emails = [
-        a.user.email for a in organisation_current_role_holders(organisation) if a.role in (Role.MSO, Role.DEPUTY_MSO)
-    ]
-    if organisation.generic_mso_email:
-        emails.append(organisation.generic_mso_email)
-    return list(dict.fromkeys(e.lower() for e in emails))
-
-
-def _director_recipients(organisation: Organisation) -> list[str]:
-    return [a.user.email for a in organisation_current_role_holders(organisation) if a.role == Role.BOARD_DIRECTOR]
 
 
 def incident_report(
@@ -184,7 +170,11 @@ def incident_follow_up_code_reissue(*, incident: MedicationIncident, reporter, s
 def _red_flag_raise(*, incident: MedicationIncident, flags: list[str], cause) -> None:
     """Email the MSO at once and open an escalation to the board director, unless one is open.
     `cause` is the audit event of the report or regrade that raised the flag: each such decision
-    tells the MSO once, however often its request is retried."""
+    tells the MSO once, however often its request is retried. The email says who the escalation
+    reached: the director by name, or that none is named."""
+    open_escalation = incident.escalations.filter(acknowledged_at__isnull=True).select_related("assigned_to").first()
+    directors = [open_escalation.assigned_to] if open_escalation and open_escalation.assigned_to else (
+        [] if open_escalation else board_directors(incident.organisation_id))
     context = {
         "reference": incident.reference,
         "organisation": incident.organisation.name,
@@ -192,9 +182,11 @@ def _red_flag_raise(*, incident: MedicationIncident, flags: list[str], cause) ->
         "reasons": flags,
         "physical_harm": incident.get_physical_harm_display(),
         "psychological_harm": incident.get_psychological_harm_display(),
-        "url": _incident_url(incident),
+        "url": incident_url(incident),
+        "directors": ", ".join(str(d) for d in directors),
+        "no_director": NO_DIRECTOR,
     }
-    for email in _mso_recipients(incident.organisation):
+    for email in mso_recipients(incident.organisation):
         notification_queue(
             recipient=email,
             subject=f"Red flag: medication incident {incident.reference} needs review now",
@@ -202,48 +194,10 @@ def _red_flag_raise(*, incident: MedicationIncident, flags: list[str], cause) ->
             context=context,
             idempotency_key=f"incident-red-flag:{incident.pk}:{cause.pk}:{email}",
         )
-    if not incident.escalations.filter(acknowledged_at__isnull=True).exists():
-        _escalation_open(
+    if open_escalation is None:
+        escalation_open(
             incident=incident, reason=Escalation.Reason.RED_FLAG, message="Red flag: " + " ".join(flags), raised_by=None
         )
-
-
-def _escalation_open(*, incident: MedicationIncident, reason: str, message: str, raised_by) -> Escalation:
-    escalation = Escalation.objects.create(
-        incident=incident,
-        organisation=incident.organisation,
-        reason=reason,
-        message=message,
-        raised_by=raised_by,
-        acknowledge_by=add_working_days(timezone.localdate(), _acknowledge_within_working_days()),
-    )
-    audit_record(
-        actor=raised_by,
-        action="incident.escalated",
-        target=incident,
-        organisation=incident.organisation,
-        changes={
-            "escalation": [None, escalation.get_reason_display()],
-            "message": [None, message],
-            "acknowledge_by": [None, escalation.acknowledge_by.isoformat()],
-        },
-    )
-    for email in _director_recipients(incident.organisation):
-        notification_queue(
-            recipient=email,
-            subject=f"Escalation to the board director: medication incident {incident.reference}",
-            template="incidents/email/escalation_raised",
-            context={
-                "reference": incident.reference,
-                "organisation": incident.organisation.name,
-                "message": message,
-                "raised_by": str(raised_by) if raised_by else "MedSafety Hub (red flag at submission)",
-                "acknowledge_by": escalation.acknowledge_by.strftime("%-d %B %Y"),
-                "url": settings.SITE_URL.rstrip("/") + reverse("incidents:escalation_list"),
-            },
-            idempotency_key=f"escalation-raised:{escalation.pk}:{email}",
-        )
-    return escalation
 
 
 def _locked(incident: MedicationIncident) -> MedicationIncident:
@@ -447,104 +401,11 @@ def incident_feedback_give(*, incident: MedicationIncident, actor, feedback: str
                     "reference": incident.reference,
                     "feedback": feedback,
                     "status": incident.get_status_display(),
-                    "url": _incident_url(incident),
+                    "url": incident_url(incident),
                 },
                 idempotency_key=f"incident-feedback:{incident.pk}:{event.pk}",
             )
     return incident
-
-
-def incident_escalate(*, incident: MedicationIncident, actor, message: str) -> Escalation:
-    """The MSO or deputy escalates to the board director, who is emailed; one open escalation at a time."""
-    if not message.strip():
-        raise DomainError("Write a message for the board director.")
-    try:
-        with transaction.atomic():
-            incident = _locked(incident)
-            if not permissions.can_escalate(actor, incident):
-                raise NotAllowed("Only the MSO or deputy MSO escalates to the board director.")
-            if incident.escalations.filter(acknowledged_at__isnull=True).exists():
-                raise DomainError(f"{incident.reference} is already escalated and waiting for the director.")
-            return _escalation_open(incident=incident, reason=Escalation.Reason.MSO, message=message.strip(), raised_by=actor)
-    except IntegrityError as error:  # a concurrent escalation won the race
-        raise DomainError(f"{incident.reference} is already escalated and waiting for the director.") from error
-
-
-def escalation_acknowledge(*, escalation: Escalation, actor, comment: str) -> Escalation:
-    """The board director acknowledges with a comment; the MSO team is told, once."""
-    if not comment.strip():
-        raise DomainError("Add a comment: what you have noted or will do.")
-    with transaction.atomic():
-        escalation = Escalation.objects.select_for_update().select_related("incident", "organisation").get(pk=escalation.pk)
-        if not permissions.can_acknowledge(actor, escalation):
-            raise NotAllowed("Only the organisation's board director acknowledges escalations.")
-        if escalation.acknowledged_at:
-            raise DomainError("This escalation is already acknowledged.")
-        escalation.acknowledged_at = timezone.now()
-        escalation.acknowledged_by = actor
-        escalation.acknowledgement = comment.strip()
-        escalation.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement"])
-        incident = escalation.incident
-        audit_record(
-            actor=actor, action="incident.escalation_acknowledged", target=incident, organisation=escalation.organisation,
-            changes={"acknowledgement": [None, escalation.acknowledgement]},
-        )
-        for email in _mso_recipients(escalation.organisation):
-            notification_queue(
-                recipient=email,
-                subject=f"The board director acknowledged the escalation of {incident.reference}",
-                template="incidents/email/escalation_acknowledged",
-                context={
-                    "reference": incident.reference,
-                    "director": str(actor),
-                    "comment": escalation.acknowledgement,
-                    "url": _incident_url(incident),
-                },
-                idempotency_key=f"escalation-acknowledged:{escalation.pk}:{email}",
-            )
-    return escalation
-
-
-def escalations_chase_overdue(*, today: date | None = None) -> int:
-    """Email the board director once about each escalation past its acknowledge-by date."""
-    today = today or timezone.localdate()
-    chased = 0
-    overdue_ids = list(
-        Escalation.objects.filter(acknowledged_at__isnull=True, chased_at__isnull=True, acknowledge_by__lt=today)
-        .values_list("pk", flat=True)
-    )
-    for pk in overdue_ids:
-        with transaction.atomic():
-            escalation = (
-                Escalation.objects.select_for_update(skip_locked=True)
-                .select_related("incident", "organisation")
-                .filter(pk=pk, acknowledged_at__isnull=True, chased_at__isnull=True)
-                .first()
-            )
-            if escalation is None:
-                continue
-            escalation.chased_at = timezone.now()
-            escalation.save(update_fields=["chased_at"])
-            audit_record(
-                actor=None, action="incident.escalation_chased", target=escalation.incident,
-                organisation=escalation.organisation,
-                changes={"acknowledge_by": [escalation.acknowledge_by.isoformat(), "overdue"]},
-            )
-            for email in _director_recipients(escalation.organisation):
-                notification_queue(
-                    recipient=email,
-                    subject=f"Reminder: please acknowledge the escalation of {escalation.incident.reference}",
-                    template="incidents/email/escalation_chase",
-                    context={
-                        "reference": escalation.incident.reference,
-                        "message": escalation.message,
-                        "acknowledge_by": escalation.acknowledge_by.strftime("%-d %B %Y"),
-                        "url": settings.SITE_URL.rstrip("/") + reverse("incidents:escalation_list"),
-                    },
-                    idempotency_key=f"escalation-chase:{escalation.pk}:{email}",
-                )
-            chased += 1
-    return chased
 
 
 # --- learning bulletins ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .forms import (
     medicine_formset,
 )
 from .models import TRANSITIONS_BY_NAME, IncidentAction, LearningBulletin, MedicationIncident
+from .recipients import NO_DIRECTOR, board_directors
 from .validators import HIGH_ALERT_MEDICINE_WORDS
 
 RECEIPT_SESSION_KEY = "incident_receipts"
@@ -241,6 +242,8 @@ def _detail(request, incident, status=200, **forms):
         "is_reporter": permissions.can_see_feedback(user, incident),
         "can_escalate": permissions.can_escalate(user, incident),
         "open_escalation": next((e for e in incident.escalations.all() if e.is_open), None),
+        "directors": board_directors(incident.organisation_id),
+        "no_director": NO_DIRECTOR,
     }
     if can_review:
         context.update(
@@ -302,10 +305,10 @@ def _bound_form_action(request, reference, form_class, form_name, call, success,
         messages.error(request, "There is a problem with what you entered; see the form below.")
         return _detail(request, incident, status=400, **{form_name: form})
     try:
-        call(incident, form.cleaned_data)
+        result = call(incident, form.cleaned_data)
     except DomainError as error:
         return _after(request, incident, error=error)
-    return _after(request, incident, success)
+    return _after(request, incident, success(result) if callable(success) else success)
 
 
 @login_required
@@ -368,8 +371,16 @@ def incident_escalate(request, reference):
     return _bound_form_action(
         request, reference, EscalateForm, "escalate_form",
         lambda incident, data: services.incident_escalate(incident=incident, actor=request.user, **data),
-        "Escalated to the board director, who has been emailed.", allowed=permissions.can_escalate,
+        _escalated_message, allowed=permissions.can_escalate,
     )
+
+
+def _escalated_message(escalation) -> str:
+    """Names only who was emailed: the director, or, with none named, the vacancy's recipients."""
+    if escalation.assigned_to:
+        return f"Escalated to {escalation.assigned_to}, board director for medication safety, who has been emailed."
+    return (f"{NO_DIRECTOR}: the escalation has gone to the MSO team and the national registry administrator as a "
+            "vacancy to fill. It becomes the director's when one is named.")
 
 
 @login_required

@@ -5,6 +5,9 @@ from django.utils import timezone
 
 from .models import MSO_TEAM_ROLES, Organisation, Role, RoleAssignment
 
+# How every page, export and email says the post is empty (incidents uses the same words).
+NO_BOARD_DIRECTOR = "No board director for medication safety named"
+
 
 def current_roles_of(user) -> list[RoleAssignment]:
     """The user's current role assignments, read once per request and kept on the user object."""
@@ -84,7 +87,8 @@ def organisation_attention_items(organisation: Organisation, role_holders: list[
     if Role.MSO not in held:
         items.append("No current Medication Safety Officer is named.")
     if Role.BOARD_DIRECTOR not in held:
-        items.append("No board director for medication safety is named.")
+        items.append(f"{NO_BOARD_DIRECTOR}: an escalation of a red-flag incident has no one to acknowledge it "
+                     "until one is named.")
     if not organisation.generic_mso_email:
         items.append("No generic MSO mailbox is recorded, so national alerts cannot reach the MSO.")
     if organisation.record_confirmed_on is None or organisation.record_confirmed_on < timezone.localdate() - timedelta(
@@ -246,7 +250,7 @@ def directory_table(organisations) -> list[list[str]]:
             mso.full_name if mso else "VACANT",
             mso.email if mso else "",
             organisation.generic_mso_email,
-            director.full_name if director else "",
+            director.full_name if director else "VACANT",
             organisation.record_confirmed_on.isoformat() if organisation.record_confirmed_on else "",
             # Only what the registry accepted and is still true: never someone who does not hold the post.
             listed_person(organisation, Detail.MSO),

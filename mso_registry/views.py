@@ -130,7 +130,7 @@ def organisation_detail(request, ods_code):
         form = RoleAssignForm(request.POST)
         if form.is_valid():
             try:
-                services.role_assign(
+                assignment = services.role_assign(
                     actor=request.user,
                     user=form.cleaned_data["user"],
                     role=form.cleaned_data["role"],
@@ -140,7 +140,8 @@ def organisation_detail(request, ods_code):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"{form.cleaned_data['user']} now holds the role.")
+                messages.success(request, " ".join([f"{form.cleaned_data['user']} now holds the role.",
+                                                    *getattr(assignment, "consequences", [])]))
                 return redirect("mso_registry:organisation_detail", ods_code=organisation.ods_code)
     history_kind = request.GET.get("history", "")
     role_holders = selectors.organisation_current_role_holders(organisation)

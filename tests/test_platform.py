@@ -30,7 +30,7 @@ def test_mso_home_shows_their_organisation_and_its_gaps(client, riverside_mso):
     client.force_login(riverside_mso)
     page = client.get("/").text
     assert "Riverside University Hospitals" in page
-    assert "No board director for medication safety is named." in page
+    assert "No board director for medication safety named: an escalation" in page
 
 
 def test_staff_home_shows_no_record_gaps(client, riverside_staff):

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..national_list import change_request_mismatch
 from ..selectors import forget_current_roles
+from ..signals import role_assigned
 from ..validators import normalise_ods_code
 
 ORGANISATION_FIELDS = [
@@ -195,6 +196,9 @@ def role_assign_authorised(
                 change_request_create(
                     actor=actor, organisation=organisation, detail=LISTED_ROLES[role], value_after=person_listing(user)
                 )
+            answers = role_assigned.send(sender=RoleAssignment, assignment=assignment, actor=actor)
+            # What the receivers did, in words, for the page to say (e.g. escalations handed over).
+            assignment.consequences = [answer for _, answer in answers if answer]
     except IntegrityError as error:
         raise DomainError(_role_clash_message(user, role, organisation)) from error
     forget_current_roles(user)
