@@ -28,7 +28,7 @@ def assign_to_current_directors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_duty_of_candour'),
+        ('incidents', '0007_psirf_learning_responses'),
         ('mso_registry', '0003_registry_records_handover'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
