@@ -105,6 +105,23 @@ def server_errors() -> int:
     return sum(f.count for f in FINDINGS.values() if f.kind == "server error")
 
 
+def write_figures() -> None:
+    """What the run has sent and found so far, to var/fuzz/latest.json (rewritten after each form, so a
+    long `make fuzz` that is stopped still says how far it got)."""
+    import json
+    from datetime import UTC, datetime
+
+    path = Path(PROJECT) / "var" / "fuzz" / "latest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs_sent": sum(TRIED.values()), "forms_and_lists": len(TRIED), "by_form": dict(TRIED),
+        "server_errors": server_errors(),
+        "findings": [{"form": name, "kind": f.kind, "where": f.where, "message": f.message, "count": f.count,
+                      "example": f.example} for (name, *_), f in FINDINGS.items()],
+    }, indent=2) + "\n")  # fmt: skip
+
+
 # Markers that must never come back unescaped: each contains "alert(" so it cannot match our own HTML.
 MARKUP = [
     "<script>alert('medsafety')</script>",

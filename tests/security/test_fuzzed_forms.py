@@ -422,6 +422,7 @@ def test_hostile_input_never_fails_and_is_answered_clearly(case, world, clients)
             fuzz.record(case.name, error, case.method, url, data)
 
     example()
+    fuzz.write_figures()
     found = fuzz.findings_for(case.name)
     assert not found, f"{case.name}: " + "\n  ".join(found)
 
