@@ -106,8 +106,8 @@ def server_errors() -> int:
 
 
 def write_figures() -> None:
-    """What the run has sent and found so far, to var/fuzz/latest.json (rewritten after each form, so a
-    long `make fuzz` that is stopped still says how far it got)."""
+    """What the run has sent and found so far, to var/fuzz/latest.json (rewritten after each form and
+    every 250 inputs, so a long `make fuzz` that is stopped still says how far it got)."""
     import json
     from datetime import UTC, datetime
 
