@@ -267,6 +267,13 @@ def change_requests_for_registry(status: str | None = None):
     return requests.filter(status=status) if status else requests
 
 
+def change_requests_visible_to(user):
+    """Requests of the organisations the user may see: another organisation's is not found, not refused."""
+    from .models import ChangeOfDetailsRequest
+
+    return ChangeOfDetailsRequest.objects.filter(organisation__in=organisations_visible_to(user))
+
+
 def handovers_visible_to(user):
     """Handovers of organisations the user may see, and those where they are the outgoing MSO, the
     successor or the covering deputy."""

@@ -309,10 +309,10 @@ def _reason(request) -> str:
 @login_required
 @require_POST
 def change_request_decide(request, pk, decision):
-    _registry_admin_only(request)
     if decision not in ("accept", "query"):
         raise Http404
-    change = get_object_or_404(ChangeOfDetailsRequest, pk=pk)
+    change = get_object_or_404(selectors.change_requests_visible_to(request.user), pk=pk)
+    _registry_admin_only(request)  # after the look-up: another organisation's request is not found
     try:
         if decision == "accept":
             services.change_request_accept(actor=request.user, request=change)
