@@ -181,15 +181,25 @@ def organisation_edit(request, ods_code):
         form = form_class(request.POST, instance=organisation) if full else form_class(request.POST)
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in form.fields}
+            mailbox_before = organisation.generic_mso_email
             try:
-                services.organisation_update(actor=request.user, organisation=organisation, **fields)
+                saved = services.organisation_update(actor=request.user, organisation=organisation, **fields)
             except (ValidationError, DomainError) as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, "The record is saved. The national registry has been sent any change of details.")
+                messages.success(request, _record_saved_message(request.user, mailbox_before, saved))
                 return redirect("mso_registry:organisation_detail", ods_code=form.cleaned_data.get("ods_code", ods_code).upper())
         organisation.refresh_from_db()
     return render(request, "mso_registry/organisation_edit.html", {"organisation": organisation, "form": form})
+
+
+def _record_saved_message(user, mailbox_before: str, organisation) -> str:
+    """Say what happened to a changed mailbox: accepted at once (the registry made it) or sent to the registry."""
+    if organisation.generic_mso_email == mailbox_before:
+        return "The record is saved."
+    if permissions.is_registry_admin(user):
+        return "The record is saved; the national list shows the new generic MSO mailbox."
+    return "The record is saved. The change of mailbox has been sent to the national registry to accept."
 
 
 @login_required
@@ -318,8 +328,15 @@ def change_request_decide(request, pk, decision):
             services.change_request_accept(actor=request.user, request=change)
             messages.success(request, f"Accepted: the national list now shows {change.value_after or 'a vacancy'}.")
         else:
-            services.change_request_query(actor=request.user, request=change, note=_reason(request))
-            messages.success(request, f"Your query has been sent to {change.organisation.name}.")
+            change = services.change_request_query(actor=request.user, request=change, note=_reason(request))
+            if change.emailed:
+                messages.success(request, f"Your query has been emailed to {change.organisation.name} ({change.emailed[0]}).")
+            else:
+                messages.warning(
+                    request,
+                    f"Your query is recorded, but nobody was emailed: {change.organisation.name} has no generic MSO "
+                    "mailbox and the request has no requester to write to. Contact the organisation directly.",
+                )
     except DomainError as error:
         messages.error(request, str(error))
     return redirect("mso_registry:change_request_list")

@@ -343,10 +343,12 @@ def _change_request_close(*, actor, request, status, note) -> ChangeOfDetailsReq
             if mismatch:
                 raise DomainError(f"Not accepted: this request no longer matches the organisation's record. {mismatch}")
         _change_request_decide(actor=actor, request=request, status=status, note=note)
+        request.emailed = []  # who was told, so that the page names only them
         if status == ChangeOfDetailsRequest.Status.QUERIED:
             organisation = request.organisation
             recipient = organisation.generic_mso_email or (request.requested_by.email if request.requested_by else "")
             if recipient:
+                request.emailed = [recipient]
                 notification_queue(
                     recipient=recipient,
                     subject=f"The national MSO registry has a question about {organisation.name}'s change of details",

@@ -255,3 +255,35 @@ def test_the_national_list_only_names_the_accepted_current_mso_after_any_sequenc
         organisation, mso, registry = _sequence_fixture()
         _run(moves, organisation, mso, registry)
         transaction.set_rollback(True)
+
+
+# --- registry messages name only what happened ------------------------------------------------------
+
+
+def test_a_query_with_nowhere_to_send_it_says_nobody_was_emailed(client, registry_admin):
+    organisation = OrganisationFactory(generic_mso_email="", listed_mailbox="")
+    request = ChangeOfDetailsRequest.objects.create(organisation=organisation, detail=MSO, value_after="")
+    client.force_login(registry_admin)
+    response = client.post(reverse("mso_registry:change_request_decide", args=[request.pk, "query"]),
+                           {"reason": "Who is the MSO now?"}, follow=True)
+    assert "Your query is recorded, but nobody was emailed" in response.text
+    assert not Notification.objects.filter(idempotency_key=f"change-request-queried:{request.pk}").exists()
+
+
+def test_a_query_names_the_mailbox_it_was_emailed_to(client, registry_admin, riverside):
+    request = ChangeOfDetailsRequest.objects.create(organisation=riverside, detail=MSO, value_after="")
+    client.force_login(registry_admin)
+    response = client.post(reverse("mso_registry:change_request_decide", args=[request.pk, "query"]),
+                           {"reason": "Who is the MSO now?"}, follow=True)
+    assert f"Your query has been emailed to {riverside.name} (r9r.mso@nhs.example)." in response.text
+
+
+def test_saving_the_record_says_what_happened_to_the_mailbox(client, riverside_mso, registry_admin, riverside):
+    url = reverse("mso_registry:organisation_edit", args=["R9R"])
+    client.force_login(riverside_mso)
+    response = client.post(url, {"generic_mso_email": "r9r.mso@nhs.example"}, follow=True)
+    assert "The record is saved." in response.text and "national registry" not in " ".join(
+        str(m) for m in response.context["messages"])
+    response = client.post(url, {"generic_mso_email": "new.box@nhs.example"}, follow=True)
+    assert "The change of mailbox has been sent to the national registry to accept." in response.text
+    assert ChangeOfDetailsRequest.objects.get(detail=ChangeOfDetailsRequest.Detail.MAILBOX).status == Status.SUBMITTED
