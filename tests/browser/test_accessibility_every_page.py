@@ -13,7 +13,7 @@ from clinical_safety import demo as clinical_safety_demo
 from clinical_safety import services as clinical_safety_services
 from clinical_safety.models import HazardLogVersion, SafetyCaseReport, SafetyCaseStatus
 from incidents import demo as incidents_demo
-from incidents.models import Escalation, LearningBulletin, MedicationIncident, Status
+from incidents.models import CandourRecord, Escalation, LearningBulletin, LearningResponse, MedicationIncident, Status
 from mso_registry import demo
 from mso_registry.models import Handover, NationalCommunication, Organisation
 from users.models import User
@@ -74,6 +74,11 @@ def _pages(email: str) -> list[tuple[str, str]]:
         submitted = MedicationIncident.objects.filter(organisation=riverside, status=Status.SUBMITTED).first()
         in_review = MedicationIncident.objects.filter(organisation=riverside, status=Status.IN_REVIEW).first()
         closed = MedicationIncident.objects.filter(organisation=riverside, status=Status.CLOSED).first()
+        live_candour = CandourRecord.objects.filter(organisation=riverside, withdrawn_at__isnull=True)
+        overdue_candour = live_candour.filter(completed_on__isnull=True).order_by("due_date").first()
+        done_candour = live_candour.filter(findings_shared_on__isnull=False).first()
+        psii = LearningResponse.objects.get(organisation=riverside, response_type="psii")
+        thematic = LearningResponse.objects.get(organisation=riverside, response_type="thematic")
         return [
             ("home", "/"),
             ("the review queue", reverse("incidents:review_queue")),
@@ -92,6 +97,14 @@ def _pages(email: str) -> list[tuple[str, str]]:
              reverse("mso_registry:role_end", args=["R9R", riverside.role_assignments.filter(role="staff").first().pk])),
             ("the handover form", reverse("mso_registry:handover_start", args=["R9R"])),
             ("the communications", reverse("mso_registry:communication_list")),
+            ("an overdue duty of candour", reverse("incidents:candour_detail", args=[overdue_candour.incident.reference])),
+            ("a duty of candour done", reverse("incidents:candour_detail", args=[done_candour.incident.reference])),
+            ("the review queue filtered to overdue candour", reverse("incidents:review_queue") + "?candour=overdue"),
+            ("the response plan", reverse("incidents:response_plan")),
+            ("the learning responses", reverse("incidents:response_list")),
+            ("a PSII in progress", reverse("incidents:response_detail", args=[psii.pk])),
+            ("a thematic review", reverse("incidents:response_detail", args=[thematic.pk])),
+            ("the thematic view filtered to omitted doses", reverse("incidents:thematic") + "?error_type=omitted_delayed"),
         ]
     if email == "staff@riverside.example":
         return [
