@@ -40,11 +40,12 @@ def _kind(variation: Variation) -> str:
     return ICONS[variation][0]
 
 
-def _nice_top(value: float) -> float:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000):
-        if value <= step * 5:
-            return step * max(1, -(-value // step))
-    return value
+# Axis steps: four of them up the y axis, each a whole number (counts are whole).
+STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000)
+
+
+def _axis_step(highest: float) -> int:
+    return next((step for step in STEPS if step * 4 >= highest), STEPS[-1] * (1 + int(highest // (STEPS[-1] * 4))))
 
 
 def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, labels: list[str], values: list[float],
@@ -52,7 +53,8 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
     """The chart of one measure: its SPC reading and everything the template draws."""
     spc: XmR = xmr(values, measure=measure, direction=direction, labels=labels, process_changes=process_changes)
     limits = [s.upper for s in spc.segments if s.upper is not None]
-    top = _nice_top(max([*values, *limits, 1]) * 1.05)
+    step = _axis_step(max([*values, *limits, 1]) * 1.05)
+    top = step * 4
     bottom = 0  # counts: the axis starts at zero; a negative lower limit is drawn at zero
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(values), 1)
@@ -77,7 +79,7 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
         if seg.upper is not None:
             lines.append({"x1": x1, "x2": x2, "y": y(seg.upper), "kind": "limit"})
             lines.append({"x1": x1, "x2": x2, "y": y(max(seg.lower, bottom)), "kind": "limit"})
-    ticks = [{"y": y(top * k / 4), "value": _fmt(top * k / 4)} for k in range(5)]
+    ticks = [{"y": y(step * k), "value": str(step * k)} for k in range(5)]
     every = max(1, -(-n // 8))
     x_labels = [{"x": p["x"], "text": p["label"]} for i, p in enumerate(points) if i % every == (n - 1) % every]
     icon_kind, icon_letter = ICONS[spc.variation]
@@ -93,6 +95,7 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
     return {
         "key": key,
         "title": title,
+        "empty": not any(values),
         "measure": measure,
         "direction": "Higher is better" if direction == Direction.INCREASE else
                      "Lower is better" if direction == Direction.DECREASE else "Neither higher nor lower is better",

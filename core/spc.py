@@ -286,9 +286,16 @@ def _warnings(segments: Sequence[Segment]) -> tuple[str, ...]:
 
 
 def _run_back(points: Sequence[Point], rule: Rule) -> int:
-    count = 0
-    for point in reversed(points):
-        if rule not in point.rules:
+    """How many months up to the latest one make its run: same rule, and the same side of the mean (a
+    shift) or the same direction of travel (a trend), so that two runs that touch are not added up."""
+    last = points[-1]
+    count = 1
+    for before, after in zip(reversed(points[:-1]), reversed(points[1:]), strict=True):
+        if rule not in before.rules:
+            break
+        if rule == Rule.SHIFT and before.side != last.side:
+            break
+        if rule == Rule.TREND and _sign(after.value - before.value) != _sign(last.value - points[-2].value):
             break
         count += 1
     return count

@@ -177,3 +177,17 @@ def test_a_neutral_measure_is_neither_improvement_nor_concern():
 def test_one_label_per_value():
     with pytest.raises(ValueError):
         xmr([1, 2], measure="Reports", direction=Direction.INCREASE, labels=["Jan"])
+
+
+def test_a_shift_below_then_above_the_mean_is_read_as_the_latest_run_only():
+    values = [4, 6] * 4 + [14, 16] * 4 + [15]  # a step: 8 below the mean, then 9 above, both shifts
+    chart = xmr(values, measure="Harm incidents", direction=Direction.DECREASE)
+    assert flagged(chart, Rule.SHIFT) == list(range(17)) and Rule.OUTSIDE_LIMITS not in chart.points[-1].rules
+    assert chart.reading == "Harm incidents were above the mean (10.3) for 9 months in a row: special cause, concern."
+
+
+def test_a_rise_after_a_fall_is_read_as_the_rise_only():
+    values = [10, 16, 10, 16, 10, 16, 15, 14, 13, 12, 11, 10, 11, 12, 13, 14, 15, 16, 17]  # 7 falling, 8 rising
+    chart = xmr(values, measure="Reports", direction=Direction.INCREASE)
+    assert flagged(chart, Rule.TREND) == list(range(5, 19)) and not flagged(chart, Rule.OUTSIDE_LIMITS)
+    assert chart.reading == "Reports rose for 8 months in a row: special cause, improvement."

@@ -80,3 +80,18 @@ def test_mso_issues_director_acknowledges_and_the_report_is_frozen(live_server, 
     report.refresh_from_db()
     assert (report.content_hash, report.content, report.narrative) == (issued_hash, issued_content, NARRATIVE)
     assert report.status == BoardReportStatus.ACKNOWLEDGED
+
+
+def test_registry_administrator_reads_the_national_spc(live_server, new_page):
+    registry_demo.seed(password=PASSWORD)
+    incidents_demo.seed(size=300)
+    board_reports_demo.seed()  # Riverside's older year too, and the summary refreshed
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page()
+    sign_in(page, live_server, "registry@medsafety.example")
+    page.goto(f"{live_server.url}/board-reports/national/")
+    assert page.get_by_role("heading", name="England", exact=True).count() == 1
+    assert page.get_by_role("heading", name="North East and Yorkshire", exact=True).count() == 1
+    assert "Reports in England" in page.locator(".xmr-reading").first.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "board-report-national.png"), full_page=True)
+    assert_accessible(page, "the national SPC view")
