@@ -341,6 +341,7 @@ LFPSE_IDENTIFIER_SYSTEM = env.str("LFPSE_IDENTIFIER_SYSTEM", default=SITE_URL.rs
 LFPSE_TIMEOUT_SECONDS = env.float("LFPSE_TIMEOUT_SECONDS", default=20.0)
 # Timeouts and 5xx are tried again with backoff (1 min doubling, at most 6 h): 20 tries span about 4 days.
 LFPSE_MAX_ATTEMPTS = env.int("LFPSE_MAX_ATTEMPTS", default=20)
+LFPSE_RETRY_AFTER_SECONDS = env.int("LFPSE_RETRY_AFTER_SECONDS", default=60)
 # A new row is left this long to its own on-commit task before the sweep sends it.
 LFPSE_SWEEP_GRACE_SECONDS = env.int("LFPSE_SWEEP_GRACE_SECONDS", default=60)
 # A send still "sending" after this long was interrupted; it is sent again (a create as a conditional create).

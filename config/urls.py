@@ -21,6 +21,7 @@ urlpatterns = [
     path("organisations/", include("mso_registry.urls")),
     path("clinical-safety/", include("clinical_safety.urls")),
     path("incidents/", include("incidents.urls")),
+    path("lfpse/", include("incidents.lfpse.urls")),
     path("board-reports/", include("board_reports.urls")),
     path("admin/", admin.site.urls),
 ]

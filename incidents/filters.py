@@ -3,11 +3,13 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 
 from core.forms import CalendarDateFilter
 
 from .candour_selectors import incidents_with_candour
+from .lfpse.models import LfpseState
 from .models import MedicationIncident, PhysicalHarm, Stage, Status
 
 
@@ -37,6 +39,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
         label="Duty of candour", choices=[("overdue", "Overdue"), ("open", "Still to do")],
         empty_label="Any", method="filter_candour",
     )
+    lfpse = django_filters.ChoiceFilter(
+        label="LFPSE", choices=LfpseState.choices, empty_label="Any", method="filter_lfpse",
+    )
     submitted_from = CalendarDateFilter(label="Reported from", method="filter_submitted_from")
     submitted_to = CalendarDateFilter(label="Reported to", method="filter_submitted_to")
     department = django_filters.CharFilter(lookup_expr="icontains", label="Department or location", max_length=120)
@@ -60,6 +65,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     def filter_candour(self, queryset, name, value):
         return incidents_with_candour(queryset, value)
+
+    def filter_lfpse(self, queryset, name, value):
+        if value == LfpseState.NOT_DUE:  # no record yet means not due (or sent before LFPSE was on)
+            return queryset.filter(Q(lfpse__isnull=True) | Q(lfpse__state=value))
+        return queryset.filter(lfpse__state=value)
 
     def filter_red_flag(self, queryset, name, value):
         return queryset.filter(red_flag=True) if value == "yes" else queryset

@@ -30,6 +30,7 @@ from mso_registry.models import Role, RoleAssignment
 from . import permissions
 from .candour_selectors import candour_in_time_per_month, candour_overdue
 from .codes import follow_up_code_hash
+from .lfpse.selectors import lfpse_home_counts
 from .models import (
     HARM_RANK,
     MODERATE_OR_WORSE,
@@ -154,6 +155,7 @@ def home_section(user) -> dict:
                 incident__organisation_id__in=review_ids, done_at__isnull=True, due_date__lt=today
             ).count(),
             "overdue_candour": list(candour_overdue(review_ids, today=today)[:5]),
+            "lfpse": lfpse_home_counts(review_ids),
             "overdue_escalations": list(
                 open_escalations.filter(has_director=True, acknowledge_by__lt=today).select_related("incident")[:5]
             ),

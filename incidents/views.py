@@ -36,6 +36,7 @@ from .forms import (
     LearningForm,
     medicine_formset,
 )
+from .lfpse.selectors import lfpse_card
 from .models import TRANSITIONS_BY_NAME, IncidentAction, LearningBulletin, MedicationIncident
 from .recipients import NO_DIRECTOR, board_directors
 from .validators import HIGH_ALERT_MEDICINE_WORDS
@@ -263,6 +264,7 @@ def _detail(request, incident, status=200, **forms):
             history=history_of(incident)[:50],
             candour=next((r for r in incident.candour_records.all() if r.is_live), None),
             psirf=psirf_views.incident_card(request, incident, forms.get("psirf_form")),
+            lfpse=lfpse_card(incident),
         )
     return render(request, "incidents/incident_detail.html", context, status=status)
 

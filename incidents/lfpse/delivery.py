@@ -30,7 +30,7 @@ class Answer:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
+    return timedelta(seconds=min(settings.LFPSE_RETRY_AFTER_SECONDS * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
 def outcome_message(body) -> str:

@@ -228,6 +228,7 @@ action("incidents:escalation_acknowledge", only("director", otherwise=404, direc
 page("incidents:dashboard", only("mso", "director", "hillside_mso"))
 page("incidents:dashboard_export", only("mso", "director", "hillside_mso"))  # each their own organisation's
 page("incidents:national_dashboard", only("registry_admin"))
+page("lfpse:submission_rates", only("registry_admin"))
 page("incidents:bulletin_list", roles(registry_admin=403))
 page("incidents:bulletin_create", only("mso", "hillside_mso"), post=only("mso", "hillside_mso"))
 page("incidents:bulletin_detail", only("mso", otherwise=404))  # a draft: only its writers see it
