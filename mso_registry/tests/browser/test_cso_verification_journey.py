@@ -66,7 +66,8 @@ def test_a_cso_changing_their_number_needs_verifying_again_before_signing(live_s
     # Governance verifies it from the register.
     governance = new_page()
     sign_in(governance, live_server, "governance@riverside.example")
-    governance.goto(f"{live_server.url}/organisations/cso-register/")
+    governance.get_by_role("link", name="Clinical safety", exact=True).click()
+    governance.get_by_role("link", name="CSO register").click()
     row = governance.locator("tr", has_text="Tom Fletcher")
     assert "Claimed, not verified" in _text(row) and "Not yet able to sign" in _text(row)
     assert_accessible(governance, "the CSO register with a claim to verify")
