@@ -210,6 +210,7 @@ def _chase_context(record: CandourRecord) -> dict:
         "reference": record.incident.reference, "organisation": record.organisation.name,
         "due_date": _fmt(record.due_date), "state": record.state,
         "url": settings.SITE_URL.rstrip("/") + reverse("incidents:candour_detail", args=[record.incident.reference]),
+        "link_text": "Open the record",
     }
 
 
@@ -261,7 +262,10 @@ def _chase_director(record: CandourRecord) -> int:
         for email in directors:
             notification_queue(
                 recipient=email, subject=f"Duty of candour overdue at {record.organisation.name}: {record.incident.reference}",
-                template="incidents/email/candour_chase", context={**_chase_context(record), "to_director": True},
+                template="incidents/email/candour_chase",
+                # The director reads the dashboard's candour figures; the record itself is the MSO team's.
+                context={**_chase_context(record), "to_director": True, "link_text": "See the dashboard",
+                         "url": settings.SITE_URL.rstrip("/") + reverse("incidents:dashboard")},
                 idempotency_key=f"candour-chase:{record.pk}:director:{email}",
             )
         return 1

@@ -99,7 +99,7 @@ def response_commission(
             incident = MedicationIncident.objects.prefetch_related("medicines", "error_type_rows").get(pk=incident.pk)
             suggestion = suggestion_for(incident)
             if suggestion and suggestion.response_type != response_type and not reason.strip():
-                raise DomainError(f"The plan suggests a {suggestion.label}. Say why you chose a "
+                raise DomainError(f"The plan suggests: {suggestion.label}. Say why you chose "
                                   f"{ResponseType(response_type).label} instead.")
         elif LearningResponse.objects.filter(organisation=organisation, status=LearningResponse.Status.OPEN,
                                              response_type=ResponseType.THEMATIC, title__iexact=title.strip()).exists():
@@ -125,7 +125,7 @@ def response_commission(
                          organisation=organisation, changes=changes)
         if lead.pk != actor.pk:
             notification_queue(
-                recipient=lead.email, subject=f"You lead a {response.get_response_type_display()}: {response.title}",
+                recipient=lead.email, subject=f"You lead a learning response: {response.get_response_type_display()}, {response.title}",
                 template="incidents/email/learning_response_lead",
                 context={"person": str(lead), "type": response.get_response_type_display(), "title": response.title,
                          "due_date": response.due_date.strftime("%-d %B %Y"), "organisation": organisation.name,

@@ -254,7 +254,8 @@ def test_overdue_candour_is_chased_once_to_the_mso_then_once_to_the_director(rec
     later = add_working_days(today - timedelta(days=1), 6)
     assert candour_services.candour_chase_overdue(today=later) == 1
     assert candour_services.candour_chase_overdue(today=later + timedelta(days=7)) == 0
-    assert Notification.objects.filter(recipient=riverside_director.email, subject__contains="Duty of candour").count() == 1
+    director_chase = Notification.objects.get(recipient=riverside_director.email, subject__contains="Duty of candour")
+    assert director_chase.context["url"].endswith(reverse("incidents:dashboard"))  # the director cannot open the record
     assert mso_chases.count() == 1
 
 

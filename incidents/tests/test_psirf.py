@@ -102,7 +102,7 @@ def test_confirming_the_suggestion_commissions_it_and_tells_the_lead(high_alert_
 
 
 def test_choosing_another_response_needs_a_reason_which_is_kept(high_alert_rule, insulin_incident, riverside_mso):
-    with pytest.raises(DomainError, match="suggests a After Action Review|Say why"):
+    with pytest.raises(DomainError, match="The plan suggests: After Action Review"):
         psirf_services.response_commission(actor=riverside_mso, incidents=[insulin_incident], response_type="swarm",
                                            title="Huddle", lead=riverside_mso)
     response = psirf_services.response_commission(actor=riverside_mso, incidents=[insulin_incident], response_type="swarm",
