@@ -9,6 +9,10 @@ LEFT = 56
 RIGHT = 16
 TOP = 16
 BOTTOM = 48
+# On a phone the chart is drawn narrow so that its 13-unit text stays about 12px on a 340px screen.
+NARROW_WIDTH = 360
+NARROW_HEIGHT = 260
+NARROW_LEFT = 40
 
 # Making Data Count's colours: grey for common cause, blue for improvement, orange for concern,
 # purple for a change that is neither.
@@ -20,7 +24,7 @@ COLOURS = {
 }
 RULE_WORDS = {
     Rule.OUTSIDE_LIMITS: "outside the process limits",
-    Rule.SHIFT: f"shift (7 or more on one side of the mean)",
+    Rule.SHIFT: "shift (7 or more on one side of the mean)",
     Rule.TREND: "trend (7 or more rising or falling)",
     Rule.TWO_IN_THREE: "two of three close to a limit",
 }
@@ -48,28 +52,21 @@ def _axis_step(highest: float) -> int:
     return next((step for step in STEPS if step * 4 >= highest), STEPS[-1] * (1 + int(highest // (STEPS[-1] * 4))))
 
 
-def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, labels: list[str], values: list[float],
-              process_changes=()) -> dict:
-    """The chart of one measure: its SPC reading and everything the template draws."""
-    spc: XmR = xmr(values, measure=measure, direction=direction, labels=labels, process_changes=process_changes)
-    limits = [s.upper for s in spc.segments if s.upper is not None]
-    step = _axis_step(max([*values, *limits, 1]) * 1.05)
-    top = step * 4
+def _layout(spc: XmR, *, width: int, height: int, left: int, right: int = RIGHT, labels_shown: int, top_value: int) -> dict:
+    """Where everything goes in a drawing `width` x `height` units wide."""
+    plot_w, plot_h = width - left - right, height - TOP - BOTTOM
+    n = max(len(spc.points), 1)
     bottom = 0  # counts: the axis starts at zero; a negative lower limit is drawn at zero
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    n = max(len(values), 1)
 
     def x(i: float) -> float:
-        return round(LEFT + (plot_w * (i + 0.5) / n), 1)
+        return round(left + (plot_w * (i + 0.5) / n), 1)
 
     def y(v: float) -> float:
-        v = min(max(v, bottom), top)
-        return round(TOP + plot_h * (1 - (v - bottom) / (top - bottom or 1)), 1)
+        v = min(max(v, bottom), top_value)
+        return round(TOP + plot_h * (1 - (v - bottom) / (top_value - bottom or 1)), 1)
 
     points = [
-        {"x": x(i), "y": y(p.value), "label": p.label, "value": p.value, "kind": _kind(p.variation),
-         "colour": COLOURS[_kind(p.variation)], "special": p.special_cause,
-         "rules": "; ".join(RULE_WORDS[r] for r in p.rules)}
+        {"x": x(i), "y": y(p.value), "colour": COLOURS[_kind(p.variation)], "special": p.special_cause}
         for i, p in enumerate(spc.points)
     ]
     lines = []
@@ -79,18 +76,37 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
         if seg.upper is not None:
             lines.append({"x1": x1, "x2": x2, "y": y(seg.upper), "kind": "limit"})
             lines.append({"x1": x1, "x2": x2, "y": y(max(seg.lower, bottom)), "kind": "limit"})
-    ticks = [{"y": y(step * k), "value": str(step * k)} for k in range(5)]
-    every = max(1, -(-n // 8))
-    x_labels = [{"x": p["x"], "text": p["label"]} for i, p in enumerate(points) if i % every == (n - 1) % every]
+    step = top_value // 4
+    every = max(1, -(-n // labels_shown))
+    return {
+        "width": width, "height": height, "left": left, "right": width - right, "plot_bottom": TOP + plot_h,
+        "label_y": height - BOTTOM + 18,
+        "points": points,
+        "path": " ".join(f"{'M' if i == 0 else 'L'}{p['x']},{p['y']}" for i, p in enumerate(points)),
+        "lines": lines,
+        "ticks": [{"y": y(step * k), "value": str(step * k)} for k in range(5)],
+        "x_labels": [
+            {"x": points[i]["x"], "text": p.label} for i, p in enumerate(spc.points) if i % every == (n - 1) % every
+        ],
+    }
+
+
+def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, labels: list[str], values: list[float],
+              process_changes=()) -> dict:
+    """The chart of one measure: its SPC reading, a wide drawing and a narrow one for a phone (its text
+    stays near its own size there), and the rows of the table behind it."""
+    spc: XmR = xmr(values, measure=measure, direction=direction, labels=labels, process_changes=process_changes)
+    limits = [s.upper for s in spc.segments if s.upper is not None]
+    top_value = _axis_step(max([*values, *limits, 1]) * 1.05) * 4
     icon_kind, icon_letter = ICONS[spc.variation]
     rows = []
-    for p, point in zip(spc.points, points, strict=True):
+    for p in spc.points:
         seg = spc.segments[p.segment]
         rows.append({
             "label": p.label, "value": _fmt(p.value), "mean": _fmt(seg.mean),
             "lower": _fmt(max(seg.lower, 0)) if seg.lower is not None else "–",
             "upper": _fmt(seg.upper) if seg.upper is not None else "–",
-            "signal": point["rules"] or "",
+            "signal": "; ".join(RULE_WORDS[r] for r in p.rules),
         })
     return {
         "key": key,
@@ -105,15 +121,10 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
         "icon": {"kind": icon_kind, "letter": icon_letter, "colour": COLOURS[icon_kind],
                  "label": VARIATION_LABELS[spc.variation]},
         "description": _description(spc, labels),
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "plot_bottom": TOP + plot_h,
-        "label_y": HEIGHT - BOTTOM + 18,
-        "points": points,
-        "path": " ".join(f"{'M' if i == 0 else 'L'}{p['x']},{p['y']}" for i, p in enumerate(points)),
-        "lines": lines,
-        "ticks": ticks,
-        "x_labels": x_labels,
+        "wide": _layout(spc, width=WIDTH, height=HEIGHT, left=LEFT, labels_shown=8, top_value=top_value),
+        "narrow": _layout(spc, width=NARROW_WIDTH, height=NARROW_HEIGHT, left=NARROW_LEFT, right=30, labels_shown=3,
+                          top_value=top_value),
         "rows": rows,
-        "colours": COLOURS,
     }
 
 

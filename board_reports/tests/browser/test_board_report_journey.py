@@ -13,6 +13,7 @@ from board_reports.models import BoardReport, BoardReportStatus
 from incidents import demo as incidents_demo
 from mso_registry import demo as registry_demo
 from notifications.models import Notification
+from tests.browser.conftest import PHONE
 from tests.browser.test_demo_sign_in import PASSWORD, assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,6 +38,13 @@ def test_mso_issues_director_acknowledges_and_the_report_is_frozen(live_server, 
     readings = mso.locator(".xmr-reading").all_inner_texts()
     assert "Reports were above the mean" in readings[0], readings  # the demo's shift, read in plain English
     assert_accessible(mso, "the draft report")
+
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, live_server, "mso@riverside.example")
+    phone.goto(f"{live_server.url}/board-reports/{report.pk}/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
+    phone.screenshot(path=str(SCREENSHOTS / "board-report-phone.png"), full_page=True)
+    assert_accessible(phone, "the draft report on a phone")
 
     mso.get_by_label("Your narrative for the board").fill(NARRATIVE)
     mso.get_by_role("button", name="Issue to the board director").click()
