@@ -28,6 +28,7 @@ from .models import (
 )
 from .references import reference_format, reference_numbers_take
 from .rules import facts_of, red_flags
+from .summary import summary_rebuild
 from .validators import is_known_high_alert_medicine
 
 DEPARTMENTS = {
@@ -83,6 +84,7 @@ def seed(*, size: int | None = None) -> int:
     _bulletin()
     demo_responses.seed()
     services.incident_summary_refresh()  # the national dashboard reads the summary
+    summary_rebuild()  # the trust dashboard's monthly summary: the demo's incidents went in by bulk insert
     return made
 
 

@@ -441,3 +441,4 @@ from .response_models import (  # noqa: E402,F401
     ResponsePlanRule,
     ResponseType,
 )
+from .summary_models import IncidentMonthlySummary  # noqa: E402,F401

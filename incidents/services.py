@@ -1,6 +1,7 @@
 """Writes of medication incidents. Each runs in one transaction with its audit record and the
 outbox rows of the emails it causes; every email has an idempotency key, so it is sent once."""
 
+from collections import Counter
 from datetime import date, datetime
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from .models import (
 )
 from .recipients import NO_DIRECTOR, board_directors, incident_url, mso_recipients  # noqa: F401
 from .references import reference_format, reference_numbers_take
+from .summary import incident_cells, report_cells, summary_change
 from .validators import is_known_high_alert_medicine, normalise_nhs_number
 
 GRADE_FIELDS = ["physical_harm", "psychological_harm", "ncc_merp_category", "never_event"]
@@ -120,7 +122,7 @@ def incident_report(
             red_flag=bool(flags),
             submitted_at=now,
         )
-        IncidentMedicine.objects.bulk_create(
+        reported_medicines = IncidentMedicine.objects.bulk_create(
             IncidentMedicine(
                 incident=incident, name=m["name"].strip(), route=m.get("route") or "", dose=(m.get("dose") or "").strip(),
                 high_alert=m["high_alert"],
@@ -128,6 +130,8 @@ def incident_report(
             for m in medicines
         )
         IncidentErrorType.objects.bulk_create(IncidentErrorType(incident=incident, error_type=e) for e in set(error_types))
+        summary_change(incident=incident, before=Counter(),
+                       after=report_cells(incident, medicines=reported_medicines, error_types=set(error_types)))
         event = audit_record(
             actor=None if anonymous else reporter,
             action="incident.reported",
@@ -201,7 +205,10 @@ def _red_flag_raise(*, incident: MedicationIncident, flags: list[str], cause) ->
 
 
 def _locked(incident: MedicationIncident) -> MedicationIncident:
-    return MedicationIncident.objects.select_for_update().select_related("organisation").get(pk=incident.pk)
+    # The incident's row only: FOR UPDATE on the joined organisation too would hold every report of
+    # the organisation at its commit (its foreign keys' KEY SHARE check) and, with the monthly
+    # summary's rows between them, deadlock a report against a regrade.
+    return MedicationIncident.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=incident.pk)
 
 
 def _require_reviewer(actor, incident: MedicationIncident) -> None:
@@ -230,7 +237,7 @@ def incident_transition(*, incident: MedicationIncident, actor, transition: str)
             )
         if move.target == Status.CLOSED:
             _check_ready_to_close(incident)
-        before = incident.status
+        before, cells_before = incident.status, incident_cells(incident)
         incident.status = move.target
         now = timezone.now()
         if move.target == Status.IN_REVIEW and incident.review_started_at is None:
@@ -241,6 +248,7 @@ def incident_transition(*, incident: MedicationIncident, actor, transition: str)
             reviewer_changes = {"reviewer": [None, actor.email]}
         incident.closed_at = now if move.target == Status.CLOSED else None
         incident.save(update_fields=["status", "review_started_at", "reviewer", "closed_at"])
+        summary_change(incident=incident, before=cells_before, after=incident_cells(incident))
         audit_record(
             actor=actor,
             action="incident.status_changed",
@@ -281,7 +289,7 @@ def incident_grade(
         incident = _locked(incident)
         _require_reviewer(actor, incident)
         _require_open(incident)
-        before = snapshot(incident, GRADE_FIELDS)
+        before, cells_before = snapshot(incident, GRADE_FIELDS), incident_cells(incident)
         incident.physical_harm = physical_harm
         incident.psychological_harm = psychological_harm
         incident.ncc_merp_category = ncc_merp_category or ""
@@ -297,6 +305,7 @@ def incident_grade(
         )
         incident.red_flag = bool(incident.red_flags)
         incident.save(update_fields=[*GRADE_FIELDS, "harm_confirmed_at", "harm_confirmed_by", "red_flags", "red_flag"])
+        summary_change(incident=incident, before=cells_before, after=incident_cells(incident))
         changes = changes_between(before, snapshot(incident, GRADE_FIELDS))
         event = audit_record(
             actor=actor,
