@@ -69,7 +69,7 @@ def test_the_migration_fills_the_summary_from_the_incidents_already_reported(mak
     expected = _stored()
     IncidentMonthlySummary.objects.all().delete()
 
-    migration = importlib.import_module("incidents.migrations.0008_incident_monthly_summary")
+    migration = importlib.import_module("incidents.migrations.0009_incident_monthly_summary")
     migration.fill(global_apps, None)
 
     assert _stored() == expected == dict(summary_aggregate())

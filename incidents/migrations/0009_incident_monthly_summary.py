@@ -15,7 +15,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_psirf_learning_responses'),
+        ('incidents', '0008_escalation_assigned_director'),
         ('mso_registry', '0006_cso_claims_verified'),
     ]
 
