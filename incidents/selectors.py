@@ -29,13 +29,14 @@ from django.utils import timezone
 from mso_registry.models import Role, RoleAssignment
 
 from . import permissions
-from .candour_selectors import candour_in_time_per_month, candour_overdue
+from .candour_selectors import LIVE_OPEN, candour_in_time_per_month, candour_overdue
 from .codes import follow_up_code_hash
 from .lfpse.selectors import lfpse_home_counts
 from .models import (
     HARM_RANK,
     MODERATE_OR_WORSE,
     OPEN_STATUSES,
+    CandourRecord,
     Escalation,
     IncidentAction,
     MedicationIncident,
@@ -89,6 +90,8 @@ def review_queue(user) -> QuerySet[MedicationIncident]:
             "medicines",
             Prefetch("escalations", queryset=Escalation.objects.filter(acknowledged_at__isnull=True),
                      to_attr="open_escalations"),
+            # The duty of candour still to do, the same way: a second query on the page's ids.
+            Prefetch("candour_records", queryset=CandourRecord.objects.filter(LIVE_OPEN), to_attr="open_candour"),
         )
         .order_by("-submitted_at", "-pk")
     )

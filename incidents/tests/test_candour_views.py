@@ -108,8 +108,10 @@ def test_the_review_queue_filters_overdue_candour(client, notifiable, make_incid
     to_do = client.get(queue, {"candour": "open"}).content.decode()
     assert notifiable.reference in to_do and other.reference not in to_do
     assert notifiable.reference not in client.get(queue, {"candour": "overdue"}).content.decode()
+    assert "Candour by" in to_do
     _make_overdue(notifiable)
-    assert notifiable.reference in client.get(queue, {"candour": "overdue"}).content.decode()
+    overdue = client.get(queue, {"candour": "overdue"}).content.decode()
+    assert notifiable.reference in overdue and "Candour overdue" in overdue
 
 
 def test_the_dashboard_gives_the_share_done_in_time_per_month(notifiable, make_incident, riverside, riverside_mso):
