@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PYTHON
 
-.PHONY: run test stack bench migrate demo check clean screenshots fuzz
+.PHONY: run test stack bench migrate demo check clean screenshots fuzz faults
 
 $(PY):
 	@interpreter="$$(scripts/find-python)" || exit 1; \
@@ -44,6 +44,13 @@ FUZZ_INPUTS ?= 100000
 fuzz: $(VENV)/.installed-dev
 	@mkdir -p var
 	FUZZ_INPUTS=$(FUZZ_INPUTS) $(BIN)/pytest tests/security/test_fuzzed_forms.py -k hostile -q $(PYTEST_ARGS)
+
+# The fault tests (README, "Faults") with FAULT_REPORTS reports through each fault (200 in `make test`):
+# `make faults FAULT_REPORTS=1000`. They need PostgreSQL (DATABASE_URL) and Redis, as in CI.
+FAULT_REPORTS ?= 200
+faults: $(VENV)/.installed-dev
+	@mkdir -p var
+	FAULT_REPORTS=$(FAULT_REPORTS) $(BIN)/pytest tests/faults -q $(PYTEST_ARGS)
 
 # gunicorn + Celery worker + Celery beat, as in production, against
 # DATABASE_URL and CELERY_BROKER_URL.

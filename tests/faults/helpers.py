@@ -1,6 +1,11 @@
-"""What the fault tests share: a valid red-flag report as the form posts it."""
+"""What the fault tests share: how many reports a fault gets, and a valid red-flag report as the form posts it."""
+
+import os
 
 from incidents.tests.test_report_form import form_data
+
+# Reports sent through each fault: 200 in `make test`; `make faults FAULT_REPORTS=1000` for a deeper run.
+FAULT_REPORTS = int(os.environ.get("FAULT_REPORTS", 200))
 
 
 def report_form(n: int = 0, **overrides) -> dict:

@@ -4,8 +4,8 @@ The reports go through the incident report view (Django's test client, the pytes
 test database); a real Celery worker subprocess on a redis-server of the test's own sends the
 emails to an aiosmtpd sink that counts them by Message-ID.
 
-1. Redis stopped while 200 red-flag reports are submitted: every request returns in under 5 s,
-   all 200 reports are saved with their medicines, and once Redis is back every email (the MSO's
+1. Redis stopped while 200 red-flag reports (FAULT_REPORTS) are submitted: every request returns in
+   under 5 s, all of them are saved with their medicines, and once Redis is back every email (the MSO's
    red flag, the board director's escalation) reaches the sink exactly once.
 2. Redis accepting connections and never replying: a report still returns in under 5 s, and its
    emails are delivered later by the sweep.
@@ -20,11 +20,11 @@ from incidents.models import MedicationIncident
 from notifications.models import Notification
 from tests.integration.fixtures import REQUEST_BUDGET_SECONDS, barrier, quickly, wait_for
 
-from .helpers import report_form
+from .helpers import FAULT_REPORTS, report_form
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-REPORTS = 200
+REPORTS = FAULT_REPORTS
 REPORT_URL = reverse("incidents:incident_report")
 
 
@@ -39,10 +39,10 @@ def _sweep_until_all_sent(expected: int, sink):
             return False
         return sink.distinct() >= expected
 
-    wait_for(all_sent, what=f"{expected} emails to be sent by the sweep", timeout=120, interval=0.5)
+    wait_for(all_sent, what=f"{expected} emails to be sent by the sweep", timeout=max(120, expected / 5), interval=0.5)
 
 
-def test_200_reports_with_redis_stopped_are_all_saved_and_each_email_is_sent_once_it_is_back(
+def test_reports_sent_with_redis_stopped_are_all_saved_and_each_email_is_sent_once_it_is_back(
     own_redis, start_worker, publish_to, smtp_sink, riverside_staff, riverside_mso, riverside_director, client, settings,
     fault_figures,
 ):
@@ -60,7 +60,7 @@ def test_200_reports_with_redis_stopped_are_all_saved_and_each_email_is_sent_onc
         slowest = max(slowest, seconds)
     assert slowest < REQUEST_BUDGET_SECONDS, f"the slowest report took {slowest:.1f} s with Redis down"
 
-    # All 200 saved, each whole: its medicines and what went wrong.
+    # All saved, each whole: its medicines and what went wrong.
     incidents = MedicationIncident.objects.prefetch_related("medicines", "error_type_rows")
     assert incidents.count() == REPORTS
     assert all(i.medicines.count() == 2 and i.error_type_rows.count() == 1 for i in incidents)

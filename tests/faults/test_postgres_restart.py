@@ -39,7 +39,7 @@ from tests.integration.fixtures import PROJECT_ROOT, free_port, wait_for
 
 from tests.submission_keys import keys_on
 
-from .helpers import report_form
+from .helpers import FAULT_REPORTS, report_form
 
 pytestmark = pytest.mark.integration
 
@@ -268,9 +268,10 @@ def test_postgres_restart_under_load_fails_cleanly_loses_nothing_and_recovers(pr
     threads = [threading.Thread(target=submit, args=(r, i), daemon=True) for i, r in enumerate(reporters)]
     for thread in threads:
         thread.start()
-    time.sleep(3)  # load before
+    # FAULT_REPORTS reports in all: half before the restart, the rest during and after it.
+    wait_for(lambda: len(results) >= FAULT_REPORTS // 2, what="the reports before the restart", timeout=FAULT_REPORTS)
     private_postgres.pg_ctl("restart", "-m", "fast")
-    time.sleep(3)  # and after, on the same gunicorn
+    wait_for(lambda: len(results) >= FAULT_REPORTS, what="the reports after the restart", timeout=FAULT_REPORTS)
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
