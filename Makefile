@@ -29,8 +29,16 @@ migrate: $(VENV)/.installed
 demo: migrate
 	$(PY) manage.py seed_demo
 
-run: demo
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
+# The local LFPSE stand-in runs beside the app (README, "Reporting to LFPSE"); it does not know
+# Hillside's made-up ODS code, so the demo shows a rejection. `LFPSE_API_URL= make run` runs with LFPSE off.
+LFPSE_STANDIN_PORT ?= 8765
+run: migrate
+	@$(PY) manage.py lfpse_standin --port $(LFPSE_STANDIN_PORT) --unknown-ods R9H --state var/lfpse-standin.json \
+		>var/lfpse-standin.log 2>&1 & standin=$$!; trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+	$(PY) -c "import socket, time; [time.sleep(0.2) for _ in range(50) if socket.socket().connect_ex(('127.0.0.1', $(LFPSE_STANDIN_PORT)))]"; \
+	export LFPSE_API_URL="$${LFPSE_API_URL-http://127.0.0.1:$(LFPSE_STANDIN_PORT)}"; \
+	$(PY) manage.py seed_demo && echo "LFPSE: $${LFPSE_API_URL:-off} (stand-in log: var/lfpse-standin.log)" && \
+	echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)" && \
 	DJANGO_DEBUG="$${DJANGO_DEBUG-true}" $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev

@@ -136,15 +136,15 @@ def lfpse_deliver(*, submission_id: int, transport=None) -> LfpseSubmission | No
                 record.state, record.message = LfpseState.ACCEPTED, ""
             audit_record(actor=None, action="incident.lfpse_accepted", target=record.incident,
                          organisation=record.organisation,
-                         changes={"lfpse_reference": [submission.lfpse_id or None, answer.lfpse_id],
-                                  "lfpse_version": [None, current.version]})
+                         changes={"LFPSE reference": [submission.lfpse_id or None, answer.lfpse_id],
+                                  "LFPSE version": [None, current.version]})
         elif answer.kind == "rejected":
             current.status, current.last_error = LfpseSubmission.Status.REJECTED, answer.message
             if latest:
                 record.state, record.message = LfpseState.REJECTED, answer.message
             audit_record(actor=None, action="incident.lfpse_rejected", target=record.incident,
                          organisation=record.organisation,
-                         changes={"lfpse_version": [None, current.version], "lfpse": [None, answer.message]})
+                         changes={"LFPSE version": [None, current.version], "LFPSE": [None, answer.message]})
         else:
             current.last_error = answer.message
             if current.attempts >= settings.LFPSE_MAX_ATTEMPTS:

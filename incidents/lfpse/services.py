@@ -114,7 +114,7 @@ def lfpse_on_change(*, incident: MedicationIncident, actor=None) -> LfpseRecord 
         record.submissions.filter(status=LfpseSubmission.Status.PENDING).update(status=LfpseSubmission.Status.SUPERSEDED)
         if _set_state(record, LfpseState.HELD, problem):
             audit_record(actor=actor, action="incident.lfpse_held", target=incident, organisation=incident.organisation,
-                         changes={"lfpse": [None, problem]})
+                         changes={"LFPSE": [None, problem]})
         record.save()
         return record
     digest = content_hash(resource)
@@ -135,8 +135,8 @@ def lfpse_on_change(*, incident: MedicationIncident, actor=None) -> LfpseRecord 
     record.save()
     audit_record(
         actor=actor, action="incident.lfpse_queued", target=incident, organisation=incident.organisation,
-        changes={"lfpse_version": [record.version - 1 or None, record.version],
-                 "lfpse": [None, "an update of " + record.lfpse_id if record.lfpse_id else "a new event"]},
+        changes={"LFPSE version": [record.version - 1 or None, record.version],
+                 "LFPSE": [None, "an update of " + record.lfpse_id if record.lfpse_id else "a new event"]},
     )
     transaction.on_commit(lambda: lfpse_enqueue(submission_id=submission.pk))
     return record

@@ -31,8 +31,10 @@ def operation_outcome(*messages: str, code: str = "invalid") -> dict:
 class LfpseStandIn:
     """The WSGI application, with what it has received. Thread-safe: the server answers in threads."""
 
-    def __init__(self, *, taxonomy_base: str, api_key: str = "", unknown_ods: tuple[str, ...] = ()):
+    def __init__(self, *, taxonomy_base: str, api_key: str = "", unknown_ods: tuple[str, ...] = (),
+                 state_path=None):
         self.taxonomy_base = taxonomy_base
+        self.state_path = state_path  # keeps the events across restarts (`make run`), so updates find them
         self.api_key = api_key
         self.unknown_ods = set(unknown_ods)
         self.mode = "ok"
@@ -43,6 +45,13 @@ class LfpseStandIn:
         self.requests = Counter()  # what arrived: "POST", "PUT", "rejected", "refused: down"...
         self.creates = Counter()  # identifier value -> events created for it
         self.updates = Counter()  # identifier value -> updates applied
+        if state_path and state_path.exists():
+            saved = json.loads(state_path.read_text())
+            self.events, self.by_identifier = saved["events"], saved["by_identifier"]
+
+    def _save(self):
+        if self.state_path:
+            self.state_path.write_text(json.dumps({"events": self.events, "by_identifier": self.by_identifier}))
 
     # --- what a test asks of it ----------------------------------------------------------------
 
@@ -132,6 +141,8 @@ class LfpseStandIn:
                     status, answer = 201, self.events[new_id]
             else:
                 status, answer = 405, operation_outcome(f"{method} is not allowed here.", code="not-supported")
+            if status in (200, 201):
+                self._save()
         if mode == "slow_commit":
             time.sleep(delay)  # stored, but the answer comes too late for the sender
         return self._answer(start_response, status, answer)

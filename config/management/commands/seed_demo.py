@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from board_reports import demo as board_reports_demo
 from clinical_safety import demo as clinical_safety_demo
 from incidents import demo as incidents_demo
+from incidents.lfpse import demo as lfpse_demo
 from mso_registry import demo as registry_demo
 from users.demo import demo_user
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "medsafety-demo")
         sign_ins = registry_demo.seed(password=password)
         incidents_demo.seed(size=options["incidents"])
+        lfpse_demo.seed()
         clinical_safety_demo.seed(password=password)
         board_reports_demo.seed()
         demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
