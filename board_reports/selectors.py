@@ -253,7 +253,7 @@ def board_report_content(organisation, month: date, *, today: date | None = None
         "format": CONTENT_FORMAT,
         "organisation": {"name": organisation.name, "ods_code": organisation.ods_code},
         "month": month.isoformat(),
-        "as_of": today.isoformat(),
+        "as_of": f"{today:%-d %b %Y}",
         "series": series,
         "red_flags": _red_flags(organisation, month_from, month_to),
         "top_stages": _compared(list(stages[:TOP_ROWS]), "stage", _label(Stage)),

@@ -64,24 +64,26 @@ def board_report_prepare(*, organisation: Organisation, month: date) -> tuple[Bo
             return BoardReport.objects.get(organisation=organisation, month=month), False
         audit_record(actor=None, action="board_report.prepared", target=report, organisation=organisation,
                      changes={"month": [None, month.isoformat()]})
+        no_director = not director_recipients(organisation)
         for email in mso_team_recipients(organisation):
             notification_queue(
                 recipient=email,
                 subject=f"The medication safety report for {month:%B %Y} is ready to write",
                 template="board_reports/email/prepared",
                 context={"organisation": organisation.name, "month": f"{month:%B %Y}", "url": report_url(report),
-                         "remind_after": REMIND_AFTER_WORKING_DAYS},
+                         "remind_after": REMIND_AFTER_WORKING_DAYS, "no_director": no_director},
                 idempotency_key=f"board-report:{report.pk}:prepared:{email}",
             )
     return report, True
 
 
 def board_reports_prepare_month(*, today: date | None = None, force: bool = False) -> int:
-    """On the first working day of a month (England's bank holidays), a draft for last month for
-    every organisation with a current MSO. Run daily by beat; does nothing on other days unless
-    `force`, and nothing twice (one report per organisation and month). Gives how many were made."""
+    """From the first working day of a month (England's bank holidays), a draft for last month for
+    every organisation with a current MSO. Run daily by beat: a day the beat missed is made up the next
+    day, and nothing is made twice (one report per organisation and month), so each MSO team is emailed
+    once. Before the first working day it does nothing unless `force`. Gives how many were made."""
     today = today or timezone.localdate()
-    if not force and today != first_working_day(today):
+    if not force and today < first_working_day(today):
         return 0
     month = months_before(month_start(today), 1)
     with_mso = RoleAssignment.objects.current().filter(role=Role.MSO).values_list("organisation_id", flat=True)

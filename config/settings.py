@@ -277,7 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit_chains", "schedule": 60.0},
     # Each chain's head, emailed and logged, so that a rewritten tail is caught (outbox keys: once per head).
     "audit-anchor": {"task": "config.tasks.anchor_audit_chains", "schedule": 3600.0},
-    # The monthly medication safety report: daily, acting only on the first working day of the month
+    # The monthly medication safety report: daily, making last month's drafts from the first working day
     # (England's bank holidays); one draft per organisation and month, one email each (outbox keys).
     "board-reports-prepare": {"task": "board_reports.tasks.prepare_monthly_board_reports",
                               "schedule": crontab(hour=6, minute=30)},

@@ -29,12 +29,17 @@ def test_drafts_are_prepared_on_the_first_working_day_only(riverside_mso, hillsi
     # 1 January 2027 is a bank holiday (Friday); the first working day is Monday 4 January.
     assert services.first_working_day(date(2027, 1, 1)) == date(2027, 1, 4)
     assert services.board_reports_prepare_month(today=date(2027, 1, 1)) == 0
-    assert services.board_reports_prepare_month(today=date(2027, 1, 5)) == 0
     assert services.board_reports_prepare_month(today=date(2027, 1, 4)) == 1
+    assert services.board_reports_prepare_month(today=date(2027, 1, 5)) == 0  # made already
     report = BoardReport.objects.get()
     # Hillside has no MSO: no draft for it.
     assert (report.organisation, report.month, report.status) == (riverside_mso.role_assignments.get().organisation,
                                                                    date(2026, 12, 1), BoardReportStatus.DRAFT)
+
+
+def test_a_day_the_beat_missed_is_made_up_the_next_day(riverside_mso):
+    assert services.board_reports_prepare_month(today=date(2027, 1, 6)) == 1
+    assert BoardReport.objects.get().month == date(2026, 12, 1)
 
 
 def test_the_mso_team_is_emailed_once_however_often_beat_runs(riverside_mso, riverside, django_capture_on_commit_callbacks):
@@ -49,7 +54,14 @@ def test_the_mso_team_is_emailed_once_however_often_beat_runs(riverside_mso, riv
     assert sorted(m.to[0] for m in mail.outbox) == ["medicines.safety@riverside.example", "mso@riverside.example"]
     assert "December 2026" in mail.outbox[0].subject
     assert f"/board-reports/{BoardReport.objects.get().pk}/" in mail.outbox[0].body
+    assert "No board director for medication safety is named" in mail.outbox[0].body  # Riverside has none here
     assert all(n.idempotency_key.startswith(f"board-report:{BoardReport.objects.get().pk}:prepared:") for n in outbox())
+
+
+def test_the_prepared_email_does_not_warn_when_a_director_is_named(riverside_mso, riverside_director, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.board_reports_prepare_month(today=date(2027, 1, 4))
+    assert mail.outbox and all("No board director" not in m.body for m in mail.outbox)
 
 
 def test_content_counts_each_month_and_compares_with_the_previous_twelve(riverside, incident_in):
