@@ -17,6 +17,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
 ACTION_LABELS = {
+    "api.called": "API called",
+    "api_client.created": "API client made",
+    "api_client.revoked": "API client revoked",
     # LFPSE, the national patient safety events service
     "incident.lfpse_queued": "Queued for LFPSE",
     "incident.lfpse_held": "Held back from LFPSE: no LFPSE code",

@@ -7,6 +7,8 @@ or the national chain): its place, the previous event's hash and its own HMAC.""
 
 import json
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -48,11 +50,28 @@ def changes_between(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
+# What a change came through when it was not a person at a page (an API client): added to each event's
+# changes as "via", so the services that write events need not know about the channel.
+_VIA: ContextVar[str] = ContextVar("audit_via", default="")
+
+
+@contextmanager
+def audit_via(description: str):
+    """Every event written inside says it came through `description` (e.g. "API client EPMA feed (3)")."""
+    token = _VIA.set(description)
+    try:
+        yield
+    finally:
+        _VIA.reset(token)
+
+
 def audit_record(*, actor, action: str, target: models.Model, changes: dict, organisation=None) -> AuditEvent:
     """Write one event in the caller's transaction, so it exists exactly when the change does.
     Takes no lock; the event is sealed into its chain after the commit."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records.")
+    if via := _VIA.get():
+        changes = {**changes, "via": [None, via]}
     actor = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent.objects.create(
         created_at=timezone.now(),

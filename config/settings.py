@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The composition root: the demo command and the navigation context processor, which know every app.
     "config",
     "users",
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "incidents.lfpse",
     "clinical_safety",
     "board_reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -347,6 +351,34 @@ LFPSE_SWEEP_GRACE_SECONDS = env.int("LFPSE_SWEEP_GRACE_SECONDS", default=60)
 # A send still "sending" after this long was interrupted; it is sent again (a create as a conditional create).
 LFPSE_IN_DOUBT_AFTER_SECONDS = env.int("LFPSE_IN_DOUBT_AFTER_SECONDS", default=300)
 HEALTH_MAX_PENDING_AGE_SECONDS = env.int("HEALTH_MAX_PENDING_AGE_SECONDS", default=15 * 60)
+
+# --- The API (README, "API") -----------------------------------------------------------------------
+# Tokens only: a browser's session does not call the API, so no CSRF question arises for it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.scopes.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+# Calls per client, counted in the shared cache: "<n>/<second|minute|hour|day>".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MedSafety Hub API",
+    "DESCRIPTION": "Report medication incidents from an EPMA or EPR, read an organisation's incidents, hazard logs "
+    "and monthly counts, and the national MSO list. Every error is RFC 9457 problem details.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from our own static files (api/docs.html, drf-spectacular-sidecar): no CDN, no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CSP = {

@@ -23,6 +23,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("lfpse/", include("incidents.lfpse.urls")),
     path("board-reports/", include("board_reports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

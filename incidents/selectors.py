@@ -70,6 +70,11 @@ def incident_for_page(user, reference: str) -> QuerySet[MedicationIncident]:
 
 def review_queue(user) -> QuerySet[MedicationIncident]:
     """The incidents the user reviews, with what the queue shows; sorted and filtered by the FilterSet."""
+    return review_queue_of(permissions.review_organisation_ids(user))
+
+
+def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
+    """The review queue of these organisations (the page's, for its reader; the API's, for its client)."""
     harm_rank = Case(*(When(physical_harm=k, then=Value(v)) for k, v in HARM_RANK.items()), output_field=IntegerField())
     # A subquery per shown row, not a JOIN ... GROUP BY over every incident: with the grouping the
     # database had to aggregate the whole queue before it could take the first 25 by the index.
@@ -78,7 +83,7 @@ def review_queue(user) -> QuerySet[MedicationIncident]:
         .order_by().values("incident").annotate(n=Count("pk")).values("n")
     )
     return (
-        MedicationIncident.objects.filter(organisation_id__in=permissions.review_organisation_ids(user))
+        MedicationIncident.objects.filter(organisation_id__in=organisation_ids)
         .select_related("organisation")
         .annotate(
             harm_rank=harm_rank,

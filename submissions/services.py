@@ -99,3 +99,9 @@ def submission_made_by(*, key: str, user, purpose: str) -> models.Model | None:
         return None
     claim = SubmissionKey.objects.filter(key_hash=_hash(key=key, user=user, purpose=purpose)).first()
     return _made_by(claim) if claim and claim.object_id else None
+
+
+def submission_key_for(*, user, purpose: str, token: str) -> str:
+    """The key for a token a client chose itself (an API's Idempotency-Key): the same token gives the
+    same key, signed for the person and purpose like a form's, so it is claimed the same way."""
+    return _signer(user=user, purpose=purpose).sign(token)

@@ -86,7 +86,18 @@ ADMIN_LOGIN_RULE = Rule(
 ADMIN_LOGOUT_RULE = Rule("Signing out of the admin shows nothing: everyone is sent on.", REDIRECT)
 
 
+API_TOKEN_RULE = Rule(
+    "The API (api/v1/) answers to an API client's token only, never to a browser's session: every demo role, "
+    "signed in or not, gets 401 problem details. What each client may do, by scope, kind and organisation, is "
+    "api/tests/test_permission_matrix.py's table.",
+    roles(**{role: 401 for role in ROLE_ORDER}),
+)
+API_OPEN = {"api:schema", "api:docs"}
+
+
 def namespace_rule(name: str, pattern: str) -> Rule | None:
+    if pattern.startswith("api/v1/") and name not in API_OPEN:
+        return API_TOKEN_RULE
     if name == "admin:login":
         return ADMIN_LOGIN_RULE
     if name == "admin:logout":
@@ -101,7 +112,23 @@ def namespace_rule(name: str, pattern: str) -> Rule | None:
 # --- Which record fills each URL's kwargs ------------------------------------------------------
 # objects: the organisation's records made by world.build_world; organisation: the Organisation.
 
+def _api_client_of(organisation):
+    """A client of the organisation, made by a local administrator of it (the world has none)."""
+    from api.models import ApiClient
+    from api.services import api_client_create
+    from mso_registry.models import Role, RoleAssignment
+    from users.models import User
+
+    client = ApiClient.objects.filter(organisation=organisation).first()
+    if client is None:
+        admin, _ = User.objects.get_or_create(email=f"api-admin@{organisation.ods_code.lower()}.example")
+        RoleAssignment.objects.get_or_create(user=admin, organisation=organisation, role=Role.LOCAL_ADMIN)
+        client, _ = api_client_create(actor=admin, organisation=organisation, name="Matrix feed", scopes=["incidents:read"])
+    return client
+
+
 KWARGS = {
+    "api:client_revoke": lambda o, org: {"pk": _api_client_of(org).pk},
     # mso_registry
     "mso_registry:directory_export": lambda o, org: {"file_format": "csv"},
     "mso_registry:change_request_decide": lambda o, org: {"pk": o["change_request"].pk, "decision": "accept"},
@@ -306,6 +333,13 @@ action("mso_registry:organisation_confirm", record_keepers(REDIRECT))
 page("mso_registry:handover_start", record_keepers(REDIRECT), post=record_keepers(REDIRECT))  # one is already open
 # GET asks "End this role?"; an empty POST (no confirmation) is sent back to that question.
 page("mso_registry:role_end", record_keepers(), post=record_keepers(REDIRECT))
+
+# --- the API: its schema and documentation are open; clients are made by a local administrator (none
+# among the demo roles) or, national ones, by the registry administrator. Another's client is not found.
+page("api:schema", roles(anonymous=200))
+page("api:docs", roles(anonymous=200))
+page("api:client_list", only("registry_admin"), post=only("registry_admin", registry_admin=400))
+action("api:client_revoke", only(otherwise=404))
 
 # --- clinical safety
 page("clinical_safety:system_list", only(*CLINICAL_READERS, "hillside_mso"))

@@ -1,0 +1,264 @@
+"""The API's endpoints: thin, like the pages' views. Each reads through the pages' selectors and
+FilterSets, scoped to the client's organisation, and writes through the same services."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from audit.services import audit_record, audit_via
+from clinical_safety import selectors as clinical_safety_selectors
+from clinical_safety.models import HealthITSystem
+from incidents import selectors as incident_selectors
+from incidents import services as incident_services
+from incidents.filters import ReviewQueueFilter
+from mso_registry import selectors as registry_selectors
+from mso_registry.filters import DirectoryFilter
+from submissions.services import AlreadySubmitted, submission_key_for
+
+from . import serializers
+from .models import ApiClient, Scope
+
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class ApiView(generics.GenericAPIView):
+    """Every call: a client's token, the scope the endpoint needs, the client's rate limit; every
+    event the call writes says it came through the client, and the call itself is audited."""
+
+    required_scope: str = ""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        client = request.auth
+        self._via = audit_via(f"API client {client.name} ({client.pk})")
+        self._via.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "_via", None) is not None:
+            self._via.__exit__(None, None, None)
+            self._via = None
+        client = getattr(request, "_auth", None)
+        # A refused token is nobody's call; a throttled one would let a runaway client flood the trail.
+        if isinstance(client, ApiClient) and response.status_code != status.HTTP_429_TOO_MANY_REQUESTS:
+            with transaction.atomic():
+                audit_record(
+                    actor=client.created_by, action="api.called", target=client, organisation=client.organisation,
+                    changes={"request": [None, f"{request.method} {request.path}"], "status": [None, response.status_code]},
+                )
+        return response
+
+    @property
+    def client(self) -> ApiClient:
+        return self.request.auth
+
+    def organisation_ids(self) -> list[int]:
+        client = self.client  # None only while the schema is generated
+        return [client.organisation_id] if client is not None and client.organisation_id else []
+
+
+class IncidentCursor(CursorPagination):
+    ordering = ("-submitted_at", "-pk")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class IncidentFilter(ReviewQueueFilter):
+    """The review queue's filters; the order is the cursor's (newest first), so `sort` is not offered."""
+
+
+del IncidentFilter.base_filters["sort"]
+
+
+@extend_schema(tags=["incidents"])
+class IncidentListCreate(mixins.ListModelMixin, ApiView):
+    serializer_class = serializers.IncidentSerializer
+    pagination_class = IncidentCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = IncidentFilter
+
+    @property
+    def required_scope(self):
+        return Scope.INCIDENTS_WRITE if self.request.method == "POST" else Scope.INCIDENTS_READ
+
+    def get_queryset(self):
+        return incident_selectors.review_queue_of(self.organisation_ids()).prefetch_related("error_type_rows")
+
+    @extend_schema(operation_id="incidents_list", summary="The organisation's incidents, newest first, with the review queue's filters")
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="incidents_report", summary="Report an incident for the client's organisation",
+        request=serializers.IncidentReportSerializer,
+        responses={201: serializers.IncidentCreatedSerializer, 200: serializers.IncidentCreatedSerializer},
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+            description="Any string of up to 200 characters chosen by the client. The same key sent again returns "
+                        "the first report (200) instead of making a second.",
+        )],
+    )
+    def post(self, request):
+        client = self.client
+        incoming = serializers.IncidentReportSerializer(data=request.data, context={"organisation": client.organisation})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip()
+        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"Idempotency-Key": f"Use a key of {IDEMPOTENCY_KEY_MAX} characters or fewer."})
+        key = submission_key_for(
+            user=client.created_by, purpose=incident_services.REPORT_PURPOSE, token=f"api:{client.pk}:{idempotency_key}"
+        ) if idempotency_key else ""
+        try:
+            incident, code = incident_services.incident_report(
+                reporter=client.created_by, organisation=data["organisation"], anonymous=data["anonymous"],
+                occurred_at=data["occurred_at"], department=data["department"], stage=data["stage"],
+                error_types=data["error_types"], physical_harm=data["physical_harm"],
+                psychological_harm=data["psychological_harm"], never_event=data["never_event"],
+                description=data["description"], immediate_action=data["immediate_action"],
+                contributing_factors=data["contributing_factors"], nhs_number=data["nhs_number"],
+                wants_feedback=data["wants_feedback"], medicines=data["medicines"], submission_key=key,
+            )
+            answer = status.HTTP_201_CREATED
+        except AlreadySubmitted as first:
+            incident, answer = first.target, status.HTTP_200_OK
+            # As at the form: whoever sent an anonymous report again may never have seen its code.
+            code = incident_services.incident_follow_up_code_reissue(
+                incident=incident, reporter=client.created_by, submission_key=key
+            ) if incident.is_anonymous else None
+        incident = self.get_queryset().get(pk=incident.pk)
+        body = serializers.IncidentCreatedSerializer(incident).data
+        body["follow_up_code"] = code
+        headers = {"Location": request.build_absolute_uri(f"{request.path}{incident.reference}/")}
+        return Response(body, status=answer, headers=headers)
+
+
+@extend_schema(tags=["incidents"])
+class IncidentDetail(ApiView):
+    serializer_class = serializers.IncidentSerializer
+    required_scope = Scope.INCIDENTS_READ
+
+    @extend_schema(operation_id="incidents_read", summary="One of the organisation's incidents, by its reference")
+    def get(self, request, reference: str):
+        queryset = incident_selectors.review_queue_of(self.organisation_ids()).prefetch_related("error_type_rows")
+        return Response(self.get_serializer(get_object_or_404(queryset, reference=reference)).data)
+
+
+class DirectoryCursor(CursorPagination):
+    ordering = ("ods_code",)
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+@extend_schema(tags=["directory"], summary="The national MSO list, as the registry administrator accepted it")
+class DirectoryList(mixins.ListModelMixin, ApiView):
+    serializer_class = serializers.DirectoryEntrySerializer
+    required_scope = Scope.DIRECTORY_READ
+    pagination_class = DirectoryCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DirectoryFilter
+
+    def get_queryset(self):
+        return registry_selectors.organisations_with_current_mso()
+
+    def filter_queryset(self, queryset):
+        return registry_selectors.directory_rows(super().filter_queryset(queryset))
+
+    def get(self, request):
+        return self.list(request)
+
+
+def _system_or_404(view, pk) -> HealthITSystem:
+    return get_object_or_404(
+        HealthITSystem.objects.select_related("organisation", "cso").filter(organisation_id__in=view.organisation_ids()),
+        pk=pk,
+    )
+
+
+def _versions(system):
+    return system.hazard_log_versions.defer("snapshot").order_by("-number")
+
+
+@extend_schema(tags=["clinical safety"], summary="The organisation's health IT systems")
+class SystemList(mixins.ListModelMixin, ApiView):
+    serializer_class = serializers.SystemSerializer
+    required_scope = Scope.CLINICAL_SAFETY_READ
+    pagination_class = None
+
+    def get_queryset(self):
+        return HealthITSystem.objects.select_related("organisation").filter(
+            organisation_id__in=self.organisation_ids()).order_by("name")
+
+    def get(self, request):
+        return self.list(request)
+
+
+@extend_schema(tags=["clinical safety"], summary="A system's live hazard log with its content hash, and its issued versions")
+class HazardLog(ApiView):
+    serializer_class = serializers.HazardLogSerializer
+    required_scope = Scope.CLINICAL_SAFETY_READ
+
+    def get(self, request, pk: int):
+        system = _system_or_404(self, pk)
+        snapshot = clinical_safety_selectors.hazard_log_snapshot(system)
+        return Response(self.get_serializer({
+            "system": system, "snapshot": snapshot, "content_hash": clinical_safety_selectors.content_hash(snapshot),
+            "versions": _versions(system),
+        }).data)
+
+
+@extend_schema(tags=["clinical safety"], summary="An issued hazard log version: its frozen snapshot and content hash")
+class HazardLogVersionDetail(ApiView):
+    serializer_class = serializers.HazardLogVersionDetailSerializer
+    required_scope = Scope.CLINICAL_SAFETY_READ
+
+    def get(self, request, pk: int, number: int):
+        system = _system_or_404(self, pk)
+        return Response(self.get_serializer(get_object_or_404(system.hazard_log_versions, number=number)).data)
+
+
+@extend_schema(tags=["statistics"], summary="Monthly incident counts for a date range (the trust dashboard's tables)",
+               parameters=[serializers.StatsQuerySerializer])
+class MonthlyStats(ApiView):
+    serializer_class = serializers.MonthlyStatsSerializer
+    required_scope = Scope.STATS_READ
+
+    def get(self, request):
+        query = serializers.StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        date_from = query.validated_data.get("date_from") or incident_selectors.dashboard_default_start()
+        date_to = query.validated_data.get("date_to") or timezone.localdate()
+        if date_from > date_to:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"date_from": "The start date must be on or before the end date."})
+        figures = incident_selectors.dashboard(organisation=self.client.organisation, date_from=date_from, date_to=date_to)
+        return Response(self.get_serializer({
+            "organisation": self.client.organisation.ods_code, "date_from": date_from, "date_to": date_to,
+            "totals": figures["totals"],
+            "per_month": [{"month": f"{timezone.localtime(row['month']):%Y-%m}" if timezone.is_aware(row["month"])
+                           else f"{row['month']:%Y-%m}", "total": row["total"],
+                           "moderate_or_worse": row["moderate_or_worse"]} for row in figures["per_month"]],
+            "by_stage": [{"key": row["stage"], "total": row["total"]} for row in figures["by_stage"]],
+            "by_harm": [{"key": row["physical_harm"], "total": row["total"]} for row in figures["by_harm"]],
+            "by_error": [{"key": row["error_type"], "total": row["total"]} for row in figures["by_error"]],
+        }).data)
+
+
+
+def api_docs(request):
+    """The interactive documentation (Swagger UI), open to anyone, as the schema is."""
+    from django.shortcuts import render
+    from django.urls import reverse
+
+    return render(request, "api/docs.html", {"schema_url": reverse("api:schema")})
