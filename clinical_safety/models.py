@@ -29,6 +29,11 @@ class HealthITSystem(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="responsible CSO", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The live hazard log's content hash (what hazard_log_snapshot would hash), kept by the services
+    # that change the log, with what it depended on outside the log (the organisation's name and ODS
+    # code, the owners' names), which other apps change: when those differ, the hash is worked out again.
+    live_content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    live_hash_context = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

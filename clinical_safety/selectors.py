@@ -145,11 +145,33 @@ _SNAPSHOT_INPUTS = [f.attname for f in Hazard._meta.concrete_fields if f.attname
 _CONTROL_INPUTS = ["pk", "hazard_id", "control_type", "description", "verification", "verified_on"]
 
 
+def hazard_log_hash_context(system: HealthITSystem, owners=None) -> dict:
+    """What the live hash depends on outside the hazard log's own rows: the organisation's name and
+    ODS code and the owners' names (changed by the registry and by people themselves)."""
+    from users.models import User
+
+    if owners is None:
+        owners = User.objects.filter(pk__in=system.live_hash_context.get("owner_ids", []))
+    names = sorted([o.pk, o.get_full_name()] for o in owners)
+    return {"format": SNAPSHOT_FORMAT, "organisation": [system.organisation.name, system.organisation.ods_code],
+            "owner_ids": [pk for pk, _ in names], "owners": names}
+
+
 def hazard_log_live_hash(system: HealthITSystem) -> str:
-    """The content hash of the live log, as hazard_log_snapshot would give it, without building
-    the snapshot when nothing has changed: the raw columns the snapshot is made from are read as
-    plain tuples (fast), hashed, and the snapshot's hash is cached under that. Any change to a
-    hazard, a control, the system, its organisation or an owner's name changes the key."""
+    """The content hash of the live log, as hazard_log_snapshot would give it. Kept on the system by
+    the services that change the log (clinical_safety.services._live_hash_keep): read it, and check
+    the few things outside the log it depends on (one small query for the owners' names). Only when
+    one of those changed, or no service has kept it yet, is it worked out from the rows."""
+    if system.live_content_hash and system.live_hash_context == hazard_log_hash_context(system):
+        return system.live_content_hash
+    return hazard_log_live_hash_from_rows(system)
+
+
+def hazard_log_live_hash_from_rows(system: HealthITSystem) -> str:
+    """The live hash without building the snapshot when nothing has changed: the raw columns the
+    snapshot is made from are read as plain tuples, hashed, and the snapshot's hash is cached under
+    that. Any change to a hazard, a control, the system, its organisation or an owner's name changes
+    the key. Reads every hazard of the log: the fallback, not the page's usual path."""
     from django.core.cache import cache
 
     from users.models import User

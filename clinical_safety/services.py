@@ -36,6 +36,8 @@ from .risk import needs_justification, risk_rating
 from .selectors import (
     content_hash,
     hazard_log_changed_since,
+    hazard_log_hash,
+    hazard_log_hash_context,
     hazard_log_snapshot,
     safety_argument_from,
     safety_case_submission_problems,
@@ -103,6 +105,7 @@ def system_create(*, actor, organisation, details: dict) -> HealthITSystem:
             actor=actor, action="health_it_system.created", target=system, organisation=organisation,
             changes=changes_between({}, snapshot(system, SYSTEM_FIELDS)),
         )
+        _live_hash_keep(system)
     return system
 
 
@@ -121,7 +124,30 @@ def system_update(*, actor, system: HealthITSystem, details: dict) -> HealthITSy
                 actor=actor, action="health_it_system.updated", target=system, organisation=system.organisation,
                 changes=changes,
             )
+            _live_hash_keep(system)
     return system
+
+
+def _live_hash_keep(system: HealthITSystem) -> None:
+    """Work the live log's content hash out again and keep it on the system, in the transaction of
+    the change (so it is exact and live). The system's row is locked first: two changes to one log
+    keep it one after the other, each seeing the other's committed rows."""
+    system = HealthITSystem.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=system.pk)
+    owners = {hazard.owner for hazard in system.hazards.select_related("owner") if hazard.owner_id}
+    system.live_content_hash = hazard_log_hash(system)
+    system.live_hash_context = hazard_log_hash_context(system, owners=owners)
+    system.save(update_fields=["live_content_hash", "live_hash_context"])
+
+
+def hazard_log_live_hashes_fill() -> int:
+    """Keep the live hash of every system that has none yet (made before it was kept, or loaded in
+    bulk); `make bench` runs it after loading. Returns how many."""
+    filled = 0
+    for pk in HealthITSystem.objects.filter(live_content_hash="").values_list("pk", flat=True):
+        with transaction.atomic():
+            _live_hash_keep(HealthITSystem(pk=pk))
+        filled += 1
+    return filled
 
 
 # --- Hazards --------------------------------------------------------------------------------
@@ -169,6 +195,7 @@ def hazard_create(*, actor, system: HealthITSystem, details: dict) -> Hazard:
         _safety_cases_mark_out_of_date(
             system=system, actor=actor, reason=f"{hazard.reference} ({hazard.title}) was added to the hazard log"
         )
+        _live_hash_keep(system)
     return hazard
 
 
@@ -196,6 +223,7 @@ def hazard_update(*, actor, hazard: Hazard, details: dict) -> Hazard:
             system=hazard.system, actor=actor,
             reason=f"{hazard.reference} ({hazard.title}) was changed: {fields_in_words(Hazard, changes)}",
         )
+        _live_hash_keep(hazard.system)
     return hazard
 
 
@@ -223,6 +251,7 @@ def hazard_control_add(*, actor, hazard: Hazard, details: dict) -> HazardControl
             system=hazard.system, actor=actor,
             reason=f"A control was added to {hazard.reference} ({hazard.title})",
         )
+        _live_hash_keep(hazard.system)
     return control
 
 
@@ -612,6 +641,7 @@ def hazard_log_import(*, actor, system: HealthITSystem, document: dict) -> list[
             _safety_cases_mark_out_of_date(
                 system=system, actor=actor, reason=f"{len(imported)} hazards were imported from {origin}"
             )
+            _live_hash_keep(system)
     return imported
 
 
