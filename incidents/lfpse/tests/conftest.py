@@ -4,9 +4,7 @@ give a transport or the stand-in), and incidents reported through the service.""
 import pytest
 
 from incidents import services
-from incidents.tests.conftest import report_values
-from mso_registry.models import Role
-from tests.factories import RoleAssignmentFactory, UserFactory
+from incidents.tests.conftest import make_incident  # noqa: F401 - a report made through the service
 
 BASE = "https://lfpse.example/taxonomy/fhir"
 
@@ -19,24 +17,6 @@ def lfpse_on(settings):
     settings.LFPSE_TAXONOMY_BASE = BASE
     settings.LFPSE_SWEEP_GRACE_SECONDS = 0
     return settings
-
-
-@pytest.fixture
-def riverside_mso(riverside):
-    user = UserFactory(email="mso@riverside.example")
-    RoleAssignmentFactory(user=user, organisation=riverside, role=Role.MSO)
-    return user
-
-
-@pytest.fixture
-def make_incident(riverside, riverside_staff):
-    def make(reporter=None, organisation=None, **overrides):
-        incident, _ = services.incident_report(
-            reporter=reporter or riverside_staff, organisation=organisation or riverside, **report_values(**overrides)
-        )
-        return incident
-
-    return make
 
 
 @pytest.fixture

@@ -183,3 +183,21 @@ def test_held_then_regraded_into_a_mapped_never_event_still_held_for_its_stage(l
     incident = make_incident(stage="advice")
     grade(incident, never_event="potassium")
     assert LfpseRecord.objects.get().state == LfpseState.HELD
+
+
+def test_held_incidents_are_rechecked_after_a_mapping_update(lfpse_on, make_incident, grade, monkeypatch):
+    from django.core.management import call_command
+
+    from incidents.lfpse import mapping
+
+    held = make_incident(stage="advice")
+    grade(held)
+    still_held = make_incident(stage="supply_storage")
+    grade(still_held)
+    updated = json.loads(json.dumps(mapping.mapping()))
+    updated["fields"]["stage"]["values"]["advice"] = {"status": "mapped", "codes": {"Process": ["10"]},
+                                                      "source": "taxonomy-v5: confirmed by LFPSE (test)"}
+    monkeypatch.setattr(mapping, "mapping", lambda: updated)
+    call_command("lfpse_recheck_held")
+    assert LfpseRecord.objects.get(incident=held).state == LfpseState.QUEUED
+    assert LfpseRecord.objects.get(incident=still_held).state == LfpseState.HELD

@@ -10,19 +10,10 @@ import pytest
 from incidents.lfpse import demo as lfpse_demo
 from incidents.lfpse.models import LfpseRecord
 from mso_registry import demo
-from tests.browser.test_demo_sign_in import assert_accessible
+from tests.browser.test_demo_sign_in import PASSWORD, assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "browser-test-password"
 SHOTS = Path("var/screenshots")
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def shot(page, name):
