@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "incident.action_added": "Action added",
     "incident.action_completed": "Action marked done",
     "incident.action_reassigned": "Action given to a new owner",
+    "incident.action_chased": "Overdue action chased",
     "incident.reviewer_changed": "Reviewer changed",
     "incident.follow_up_code_reissued": "New follow-up code issued to the anonymous reporter",
     "incident.feedback_given": "Feedback given to the reporter",

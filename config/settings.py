@@ -267,6 +267,8 @@ CELERY_BEAT_SCHEDULE = {
     "registry-reminders": {"task": "mso_registry.tasks.send_registry_reminders", "schedule": 3600.0},
     # Each overdue escalation is chased once (outbox keys), so an hourly run is safe.
     "incidents-chase-escalations": {"task": "incidents.tasks.chase_overdue_escalations", "schedule": 3600.0},
+    # An overdue action is chased once to its owner, then once to the MSO team (recorded on the row).
+    "incidents-chase-actions": {"task": "incidents.tasks.chase_overdue_actions", "schedule": 3600.0},
     # Overdue duty of candour: once to the MSO team, then once to the board director (record + step keys).
     "incidents-chase-candour": {"task": "incidents.tasks.chase_overdue_candour", "schedule": 3600.0},
     # A hazard past its review date is told to its owner and CSO once per date (outbox keys).
@@ -308,6 +310,8 @@ AUDIT_SEAL_OVERDUE_SECONDS = env.int("AUDIT_SEAL_OVERDUE_SECONDS", default=15 * 
 NATIONAL_REGISTRY_EMAIL = env.str("NATIONAL_REGISTRY_EMAIL", default="mso.registry@medsafety.example")
 # Working days a board director has to acknowledge an escalation before it is chased.
 INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env.int("INCIDENT_ESCALATION_ACKNOWLEDGE_WORKING_DAYS", default=2)
+# Working days after an overdue action's owner was chased before the MSO team is told.
+INCIDENT_ACTION_MSO_CHASE_AFTER_WORKING_DAYS = env.int("INCIDENT_ACTION_MSO_CHASE_AFTER_WORKING_DAYS", default=5)
 # Overdue duty of candour goes to the MSO team the day after it was due, and to the board director
 # when still not done this many working days after it was due.
 CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS = env.int("CANDOUR_DIRECTOR_CHASE_AFTER_WORKING_DAYS", default=5)

@@ -238,6 +238,27 @@ class ActionForm(forms.Form):
         return due
 
 
+class ActionDoneForm(forms.Form):
+    note = forms.CharField(
+        label="What was done, and the evidence", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        help_text="For example: 20 charts audited on 3 March; the results are in the ward safety folder.",
+        error_messages=_required("Say what was done and where the evidence is."),
+    )
+
+
+class ActionReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=None, label="Give to", empty_label="Choose the new owner",
+        error_messages={**_required("Choose who the action goes to."),
+                        "invalid_choice": "Choose someone who works for the organisation now."},
+    )
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.email})"
+
+
 class FeedbackForm(forms.Form):
     feedback = LimitedCharField(
         max_length=NOTE_MAX, label="Feedback to the reporter", widget=forms.Textarea(attrs={"rows": 4}),

@@ -288,6 +288,10 @@ class IncidentAction(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    done_note = models.TextField("evidence", blank=True, help_text="What was done, and where the evidence is.")
+    # An overdue action is chased once to its owner, then once to the MSO team: each recorded here.
+    owner_chased_at = models.DateTimeField(null=True, blank=True)
+    mso_chased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "pk"]

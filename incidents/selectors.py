@@ -144,6 +144,7 @@ def home_section(user) -> dict:
         "my_reports": list(my_reports(user)[:5]),
         "reviews": None,
         "director_escalations": None,
+        "my_actions": my_open_actions(user),
     }
     review_ids = permissions.review_organisation_ids(user)
     if review_ids:
@@ -371,26 +372,56 @@ def bulletin_read_figures(bulletin) -> dict:
             "read_by_anyone": bulletin.reads.count()}
 
 
+def incident_summary(incident) -> dict:
+    """An incident as people outside the MSO team may see it (a bulletin's readers, an action's owner):
+    month, stage, what went wrong, medicines, harm and the learning. Never the reporter, the NHS
+    number, the description or the department, any of which could identify a patient or the person
+    who reported. Reads prefetched medicines and error types."""
+    return {
+        "month": incident.occurred_at,
+        "stage": incident.get_stage_display(),
+        "what_went_wrong": incident.error_type_labels(),
+        "medicines": [
+            {"name": m.name, "route": m.get_route_display() if m.route else "", "high_alert": m.high_alert}
+            for m in incident.medicines.all()
+        ],
+        "harm": incident.get_physical_harm_display(),
+        "never_event": incident.get_never_event_display() if incident.never_event else "",
+        "learning": incident.learning_summary,
+    }
+
+
 def bulletin_incident_summaries(bulletin) -> list[dict]:
-    """The bulletin's incidents as staff may see them: month, stage, what went wrong, medicines, harm
-    and the learning. Never the reporter, the NHS number, the description or the department, any
-    of which could identify a patient or the person who reported."""
+    """The bulletin's incidents as staff may see them (incident_summary)."""
     incidents = bulletin.incidents.prefetch_related("medicines", "error_type_rows").order_by("occurred_at")
-    return [
-        {
-            "month": incident.occurred_at,
-            "stage": incident.get_stage_display(),
-            "what_went_wrong": incident.error_type_labels(),
-            "medicines": [
-                {"name": m.name, "route": m.get_route_display() if m.route else "", "high_alert": m.high_alert}
-                for m in incident.medicines.all()
-            ],
-            "harm": incident.get_physical_harm_display(),
-            "never_event": incident.get_never_event_display() if incident.never_event else "",
-            "learning": incident.learning_summary,
-        }
-        for incident in incidents
-    ]
+    return [incident_summary(incident) for incident in incidents]
+
+
+# --- actions, from their owner's side -------------------------------------------------------------
+
+
+def actions_visible_to(user) -> QuerySet[IncidentAction]:
+    """An action's owner sees it, whatever their role; the MSO team sees its organisation's.
+    Anyone else's is not found."""
+    if not user.is_authenticated:
+        return IncidentAction.objects.none()
+    return IncidentAction.objects.select_related("incident__organisation", "owner", "done_by", "created_by").filter(
+        Q(owner=user) | Q(incident__organisation_id__in=permissions.review_organisation_ids(user))
+    )
+
+
+def action_for_page(user, pk: int):
+    """The action with its incident's medicines and error types, for incident_summary."""
+    return actions_visible_to(user).filter(pk=pk).prefetch_related("incident__medicines", "incident__error_type_rows")
+
+
+def my_open_actions(user, *, limit: int = 10) -> dict:
+    """The user's open actions for the home page, soonest due first, and how many there are."""
+    mine = IncidentAction.objects.filter(owner=user, done_at__isnull=True)
+    if not mine.exists():
+        return {"actions": [], "count": 0}
+    actions = list(mine.select_related("incident__organisation").order_by("due_date", "pk")[:limit])
+    return {"actions": actions, "count": len(actions) if len(actions) < limit else mine.count()}
 
 
 BULLETIN_INCIDENT_CHOICES = 100

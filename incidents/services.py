@@ -19,6 +19,7 @@ from submissions.services import submission_claim, submission_made, submission_m
 
 from . import permissions, rules, selectors
 from .candour_services import candour_on_grade
+from .actions import action_owner_tell, actions_chase_overdue, incident_action_reassign  # noqa: F401
 from .codes import follow_up_code_hash, follow_up_code_new
 from .escalations import (  # noqa: F401 - the escalation services, by their old address
     escalation_acknowledge,
@@ -353,29 +354,31 @@ def incident_action_add(
         action = IncidentAction.objects.create(
             incident=incident, description=description.strip(), owner=owner, due_date=due_date, created_by=actor
         )
-        audit_record(
+        event = audit_record(
             actor=actor, action="incident.action_added", target=incident, organisation=incident.organisation,
             changes={"action": [None, action.description], "owner": [None, owner.email], "due_date": [None, due_date.isoformat()]},
         )
+        action_owner_tell(action=action, event=event)
         submission_made(claim, action)
     return action
 
 
-def incident_action_complete(*, action: IncidentAction, actor) -> IncidentAction:
-    """Mark an action done: its owner or the review team may."""
+def incident_action_complete(*, action: IncidentAction, actor, note: str = "") -> IncidentAction:
+    """Mark an action done, with the evidence: its owner or the review team may. The pages ask for
+    the note; it is kept on the action and in the audit record."""
+    note = (note or "").strip()
     with transaction.atomic():
-        action = IncidentAction.objects.select_for_update().select_related("incident__organisation").get(pk=action.pk)
+        action = IncidentAction.objects.select_for_update(of=("self",)).select_related("incident__organisation").get(pk=action.pk)
         incident = action.incident
         if action.owner_id != actor.pk:
             _require_reviewer(actor, incident)
         if action.done_at:
             raise DomainError("This action is already done.")
-        action.done_at = timezone.now()
-        action.done_by = actor
-        action.save(update_fields=["done_at", "done_by"])
+        action.done_at, action.done_by, action.done_note = timezone.now(), actor, note
+        action.save(update_fields=["done_at", "done_by", "done_note"])
         audit_record(
             actor=actor, action="incident.action_completed", target=incident, organisation=incident.organisation,
-            changes={"action": [action.description, "done"]},
+            changes={"action": [action.description, "done"], **({"evidence": [None, note]} if note else {})},
         )
     return action
 

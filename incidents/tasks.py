@@ -12,6 +12,14 @@ def chase_overdue_escalations() -> int:
 
 
 @shared_task
+def chase_overdue_actions() -> int:
+    """Hourly from Celery beat: an overdue action is chased once to its owner, then once to the MSO team."""
+    from .actions import actions_chase_overdue
+
+    return actions_chase_overdue()
+
+
+@shared_task
 def refresh_national_summary() -> int:
     """Hourly from Celery beat: the national dashboard's figures."""
     return services.incident_summary_refresh()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import candour_views, exports, psirf_views, views
+from . import action_views, candour_views, exports, psirf_views, views
 
 app_name = "incidents"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("review/export.xlsx", exports.review_queue_xlsx, name="review_queue_xlsx"),
     path("escalations/", views.escalation_list, name="escalation_list"),
     path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),
+    path("actions/<int:pk>/", action_views.action_detail, name="action_detail"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.<str:file_format>", exports.dashboard_export, name="dashboard_export"),
     path("national/", views.national_dashboard, name="national_dashboard"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("<str:reference>/learning/", views.incident_learning, name="incident_learning"),
     path("<str:reference>/actions/", views.incident_action_add, name="incident_action_add"),
     path("<str:reference>/actions/<int:pk>/done/", views.incident_action_done, name="incident_action_done"),
+    path("<str:reference>/actions/<int:pk>/owner/", action_views.incident_action_reassign, name="incident_action_reassign"),
     path("<str:reference>/feedback/", views.incident_feedback, name="incident_feedback"),
     path("<str:reference>/escalate/", views.incident_escalate, name="incident_escalate"),
     path("<str:reference>/responses/new/", psirf_views.response_commission, name="response_commission"),

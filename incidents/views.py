@@ -259,6 +259,7 @@ def _detail(request, incident, status=200, **forms):
             learning_form=forms.get("learning_form") or LearningForm(initial={"learning_summary": incident.learning_summary}),
             action_form=forms.get("action_form")
             or ActionForm(owners=selectors.action_owner_choices(incident.organisation_id)),
+            action_owners=list(selectors.action_owner_choices(incident.organisation_id)),
             feedback_form=forms.get("feedback_form") or FeedbackForm(initial={"feedback": incident.feedback}),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
             history=history_of(incident)[:50],
@@ -350,11 +351,16 @@ def incident_action_add(request, reference):
 def incident_action_done(request, reference, pk):
     incident = _incident_or_404(request, reference)
     action = get_object_or_404(IncidentAction.objects.filter(incident=incident), pk=pk)
+    if not (action.owner_id == request.user.pk or permissions.can_review(request.user, incident)):
+        raise PermissionDenied("Only the action's owner or the MSO team marks it done.")
+    note = request.POST.get("note", "").strip()
+    if not note:
+        return _after(request, incident, error="Say what was done and where the evidence is, then mark the action done.")
     try:
-        services.incident_action_complete(action=action, actor=request.user)
+        services.incident_action_complete(action=action, actor=request.user, note=note)
     except DomainError as error:
         return _after(request, incident, error=error)
-    return _after(request, incident, "Action marked as done.")
+    return _after(request, incident, "Action marked as done, with the evidence.")
 
 
 @login_required

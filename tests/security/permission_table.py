@@ -184,6 +184,8 @@ KWARGS = {
                      "candour_findings", "candour_not_possible", "response_commission"]
     },  # fmt: skip
     "incidents:incident_action_done": lambda o, org: {"reference": o["incident"].reference, "pk": o["action"].pk},
+    "incidents:incident_action_reassign": lambda o, org: {"reference": o["incident"].reference, "pk": o["action"].pk},
+    "incidents:action_detail": lambda o, org: {"pk": o["action"].pk},
     "incidents:plan_rule_retire": lambda o, org: {"pk": o["plan_rule"].pk},
     **{
         f"incidents:{name}": (lambda o, org: {"pk": o["learning_response"].pk})
@@ -270,6 +272,9 @@ for name in ("incident_grade", "incident_learning", "incident_action_add", "inci
     # An empty form: the MSO gets it back with its errors (400); the others are refused before the form.
     action(f"incidents:{name}", {**INCIDENT_READERS, "staff": 403, "director": 403, "mso": 400})
 action("incidents:incident_action_done", {**INCIDENT_READERS, "staff": 403, "director": 403, "mso": REDIRECT})
+action("incidents:incident_action_reassign", {**INCIDENT_READERS, "staff": 403, "director": 403, "mso": REDIRECT})
+# An action's own page: its owner (here the MSO) and the MSO team; nobody else learns it exists.
+page("incidents:action_detail", only("mso", otherwise=404), post=only("mso", otherwise=404, mso=400))
 # The duty of candour record: the MSO team only; the reporter and director, who may read the incident, are refused.
 CANDOUR_KEEPERS = {**INCIDENT_READERS, "staff": 403, "director": 403}
 page("incidents:candour_detail", CANDOUR_KEEPERS)
