@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0008_escalation_assigned_director'),
+        ('incidents', '0009_incident_monthly_summary'),
     ]
 
     operations = [
