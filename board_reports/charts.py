@@ -9,10 +9,11 @@ LEFT = 56
 RIGHT = 16
 TOP = 16
 BOTTOM = 48
-# On a phone the chart is drawn narrow so that its 13-unit text stays about 12px on a 340px screen.
-NARROW_WIDTH = 360
-NARROW_HEIGHT = 260
-NARROW_LEFT = 40
+# On a phone the chart is drawn narrow (its text is 14 units there) so that the text stays at least
+# 12px on a 320px screen, as the dashboard's bar charts do.
+NARROW_WIDTH = 320
+NARROW_HEIGHT = 240
+NARROW_LEFT = 36
 
 # Making Data Count's colours: grey for common cause, blue for improvement, orange for concern,
 # purple for a change that is neither.
@@ -122,7 +123,7 @@ def xmr_chart(*, key: str, title: str, measure: str, direction: Direction, label
                  "label": VARIATION_LABELS[spc.variation]},
         "description": _description(spc, labels),
         "wide": _layout(spc, width=WIDTH, height=HEIGHT, left=LEFT, labels_shown=8, top_value=top_value),
-        "narrow": _layout(spc, width=NARROW_WIDTH, height=NARROW_HEIGHT, left=NARROW_LEFT, right=30, labels_shown=3,
+        "narrow": _layout(spc, width=NARROW_WIDTH, height=NARROW_HEIGHT, left=NARROW_LEFT, right=32, labels_shown=3,
                           top_value=top_value),
         "rows": rows,
     }
