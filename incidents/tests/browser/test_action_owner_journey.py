@@ -15,20 +15,11 @@ from incidents.models import IncidentAction
 from mso_registry import demo
 from mso_registry.models import Organisation
 from notifications.models import Notification
-from tests.browser.test_demo_sign_in import assert_accessible
+from tests.browser.test_demo_sign_in import PASSWORD, assert_accessible, sign_in
 from users.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "browser-test-password"
 SHOTS = Path("var/screenshots")
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def shot(page, name):

@@ -13,21 +13,12 @@ from django.utils import timezone
 from incidents.models import Escalation
 from mso_registry import demo
 from notifications.models import Notification
-from tests.browser.test_demo_sign_in import assert_accessible
+from tests.browser.test_demo_sign_in import PASSWORD, assert_accessible, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "browser-test-password"
 NO_DIRECTOR = "No board director for medication safety named"
 SHOTS = Path("var/screenshots")
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def shot(page, name):
