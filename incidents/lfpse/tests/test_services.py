@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from audit.models import AuditEvent
+from incidents import services
 from incidents.lfpse.delivery import lfpse_deliver, lfpse_sweep
 from incidents.lfpse.models import LfpseRecord, LfpseState, LfpseSubmission
 
@@ -201,3 +202,14 @@ def test_held_incidents_are_rechecked_after_a_mapping_update(lfpse_on, make_inci
     call_command("lfpse_recheck_held")
     assert LfpseRecord.objects.get(incident=held).state == LfpseState.QUEUED
     assert LfpseRecord.objects.get(incident=still_held).state == LfpseState.HELD
+
+
+def test_closing_sends_nothing_when_lfpse_already_has_this_content(lfpse_on, make_incident, grade, riverside_mso):
+    incident = make_incident()
+    services.incident_transition(incident=incident, actor=riverside_mso, transition="start_review")
+    grade(incident)
+    lfpse_deliver(submission_id=LfpseSubmission.objects.get().pk, transport=FakeLfpse(("ok", "LFPSE-5")).transport)
+    services.incident_learning_record(incident=incident, actor=riverside_mso, learning_summary="Stock list changed.")
+    services.incident_transition(incident=incident, actor=riverside_mso, transition="close")
+    assert LfpseSubmission.objects.count() == 1
+    assert LfpseRecord.objects.get().state == LfpseState.ACCEPTED
