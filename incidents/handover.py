@@ -41,8 +41,9 @@ def move_open_actions(*, handover, leaver, successor, actor) -> HandoverStepResu
         .order_by("due_date", "pk")
     )
     for action in actions:
-        action.owner = successor
-        action.save(update_fields=["owner"])
+        # A new owner has not been reminded yet: their overdue chase starts afresh (the MSO's is not repeated).
+        action.owner, action.owner_chased_at = successor, None
+        action.save(update_fields=["owner", "owner_chased_at"])
         audit_record(
             actor=actor, action="incident.action_reassigned", target=action.incident, organisation=organisation,
             changes={"action": [None, action.description], "owner": [leaver.email, successor.email],

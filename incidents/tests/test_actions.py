@@ -165,3 +165,28 @@ def test_a_done_action_is_not_chased(action, riverside_staff):
     IncidentAction.objects.filter(pk=action.pk).update(due_date=timezone.localdate() - timedelta(days=30))
     assert actions_chase_overdue() == 0
     assert not Notification.objects.filter(template__startswith="incidents/email/action_overdue").exists()
+
+
+def test_a_handover_gives_the_successor_a_fresh_overdue_reminder(riverside, riverside_mso):
+    from mso_registry.services import handover_complete, handover_start
+    from tests.factories import UserFactory
+
+    successor = UserFactory(email="next.mso@riverside.example")
+    today = timezone.localdate()
+    incident = services.incident_report(
+        reporter=riverside_mso, organisation=riverside, anonymous=False, occurred_at=timezone.now() - timedelta(hours=1),
+        department="Ward 1", stage="administering", error_types=["omitted_delayed"], physical_harm="none",
+        psychological_harm="none", description="Dose missed.", medicines=[{"name": "Paracetamol"}],
+    )[0]
+    action = services.incident_action_add(incident=incident, actor=riverside_mso, description="Audit",
+                                          owner=riverside_mso, due_date=today + timedelta(days=1))
+    IncidentAction.objects.filter(pk=action.pk).update(due_date=today - timedelta(days=1))
+    assert actions_chase_overdue() == 1  # the leaver is reminded
+    handover = handover_start(actor=riverside_mso, organisation=riverside, successor=successor, leaving_date=today,
+                              successor_start_date=today)
+    handover.items.filter(required=True, done=False).update(done=True, evidence="Checked.")
+    handover_complete(actor=riverside_mso, handover=handover)
+
+    assert actions_chase_overdue() == 1  # and the successor, once
+    assert Notification.objects.get(template="incidents/email/action_overdue_owner",
+                                    recipient=successor.email).idempotency_key.endswith(f":owner:{successor.pk}")
