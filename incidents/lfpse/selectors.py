@@ -25,7 +25,9 @@ class LfpseCard:
         if not (self.record and self.record.state == LfpseState.HELD):
             return []
         text = self.record.message.removeprefix("Cannot be sent to LFPSE: ")
-        return [part.strip() for part in text.split("no LFPSE code for ") if part.strip()]
+        if "no LFPSE code for " not in text:
+            return [text]  # the built resource failed its checks: one reason, as it was written
+        return ["no LFPSE code for " + part.strip() for part in text.split("no LFPSE code for ") if part.strip()]
 
 
 def lfpse_card(incident) -> LfpseCard:

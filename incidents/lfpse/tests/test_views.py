@@ -83,3 +83,19 @@ def test_the_registry_administrator_sees_rates_per_organisation(client, lfpse_on
 def test_rates_are_refused_to_an_mso(client, riverside_mso):
     client.force_login(riverside_mso)
     assert client.get(reverse("lfpse:submission_rates")).status_code == 403
+
+
+def test_a_resource_that_fails_its_checks_is_held_with_the_reason(client, lfpse_on, make_incident, grade,
+                                                                  riverside_mso, monkeypatch):
+    from incidents.lfpse import services as lfpse_services
+    from incidents.lfpse.resource import ResourceInvalid
+
+    def refuse(resource, *, base):
+        raise ResourceInvalid("Does not meet LFPSE's profile: extension adverse-event-process-5 is required")
+
+    monkeypatch.setattr(lfpse_services, "adverse_event_validate", refuse)
+    incident = make_incident()
+    grade(incident)
+    assert LfpseRecord.objects.get(incident=incident).state == LfpseState.HELD
+    html = page(client, riverside_mso, incident)
+    assert "<li>Does not meet LFPSE&#x27;s profile: extension adverse-event-process-5 is required</li>" in html
