@@ -31,3 +31,4 @@ if settings.BENCH:
     from . import bench
 
     urlpatterns.append(path("bench/minimal/", bench.minimal, name="bench_minimal"))
+    urlpatterns.append(path("bench/cpu/", bench.cpu, name="bench_cpu"))

@@ -1,5 +1,5 @@
 """`make bench`: load the national dataset (once), serve the app with gunicorn as `make stack`
-does, drive each key page with locust at a fixed concurrency, and report.
+does, drive each key page with wrk (or locust) at a fixed concurrency, and report.
 
 Environment (all optional):
   BENCH_DATABASE_URL   default postgres://postgres@127.0.0.1:5432/medsafety_bench, a database of its own:
@@ -7,7 +7,8 @@ Environment (all optional):
                        that was not made by the bench is never written to or dropped.
   BENCH_PORT           8765, where gunicorn listens on the loopback
   BENCH_INCIDENTS      2000000      BENCH_ORGANISATIONS 500      BENCH_HAZARDS 20000
-  BENCH_CLIENTS        16 concurrent locust users
+  BENCH_TOOL           wrk (default; /usr/bin/wrk, Debian's package) or locust
+  BENCH_CLIENTS        16 concurrent connections (wrk) or users (locust)
   BENCH_SECONDS        20 seconds of load per page
   BENCH_BASELINE_SECONDS 5 seconds of the minimal view just before each page, for its ratio
   BENCH_WORKERS        4 gunicorn sync workers (WEB_CONCURRENCY)
@@ -15,7 +16,7 @@ Environment (all optional):
   BENCH_COMMUNICATION_ORGANISATIONS 1500, recipients of the national communications sent during report_form_post_during_send
   BENCH_NO_README      set to leave README.md alone
 
-Sign-in: the script mints one database session per locust user for the bench accounts (the same
+Sign-in: the script mints one database session per locust user (wrk: per wrk thread) for the bench accounts (the same
 session rows allauth writes after a sign-in), because signing sixteen users in through
 /accounts/login/ for every page would trip the login rate limit (30 a minute per address).
 """
@@ -52,6 +53,9 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 BASELINE_SECONDS = max(5, int(os.environ.get("BENCH_BASELINE_SECONDS", "5")))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+TOOL = os.environ.get("BENCH_TOOL", "wrk")
+if TOOL not in ("wrk", "locust"):
+    raise SystemExit("BENCH_TOOL is wrk or locust")
 
 # The production shape, on plain HTTP on the loopback (no TLS terminator in front).
 SERVER_ENV = {
@@ -148,6 +152,9 @@ def ensure_dataset(url: str) -> dict:
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0, interactive=False)  # new indexes apply to the kept data
+            from clinical_safety.services import hazard_log_live_hashes_fill
+
+            hazard_log_live_hashes_fill()  # logs loaded before the services kept their live hash
             from django.db import connection
 
             with connection.cursor() as cursor:
@@ -182,6 +189,9 @@ def ensure_dataset(url: str) -> dict:
     from incidents.summary import summary_rebuild
 
     summary_rebuild()  # the trust dashboard's monthly summary, which COPY does not keep
+    from clinical_safety.services import hazard_log_live_hashes_fill
+
+    hazard_log_live_hashes_fill()  # and the hazard logs' live content hashes
     made["timings"]["monthly_summary"] = round(time.monotonic() - t, 1)
     t = time.monotonic()
     with connection.cursor() as cursor:
@@ -330,8 +340,9 @@ def stop_server(process: subprocess.Popen) -> None:
 # --- Measuring -----------------------------------------------------------------------------------
 
 
-def query_count(key: str, targets: dict) -> tuple[int | None, float]:
-    """One request alone: the X-Bench-Queries header that config.bench adds, and its time in ms."""
+def query_count(key: str, targets: dict) -> tuple[int | None, float, float | None]:
+    """One request alone: the X-Bench-Queries header that config.bench adds, its time in ms, and the
+    worker's CPU ms for it (X-Bench-CPU-ms)."""
     sys.path.insert(0, str(Path(__file__).parent))
     from pages import request_for
 
@@ -352,8 +363,8 @@ def query_count(key: str, targets: dict) -> tuple[int | None, float]:
         raise SystemExit(f"{key}: {method} {path} answered {response.status}")
     response.read()
     elapsed = round((time.perf_counter() - started) * 1000, 1)
-    value = response.headers.get("X-Bench-Queries")
-    return (int(value) if value is not None else None), elapsed
+    value, cpu = response.headers.get("X-Bench-Queries"), response.headers.get("X-Bench-CPU-ms")
+    return (int(value) if value is not None else None), elapsed, (float(cpu) if cpu is not None else None)
 
 
 def run_locust(key: str, targets_file: Path, seconds: int = SECONDS) -> dict:
@@ -377,6 +388,26 @@ def run_locust(key: str, targets_file: Path, seconds: int = SECONDS) -> dict:
         "p95_ms": float(row["95%"]),
         "mean_ms": round(float(row["Average Response Time"]), 1),
     }
+
+
+def server_cpu() -> dict:
+    """The workers' CPU so far, summed over every worker by config.bench (requests, cpu_ms)."""
+    return json.loads(urllib.request.urlopen(f"{HOST}/bench/cpu/", timeout=10).read())
+
+
+def run_load(key: str, targets: dict, targets_file: Path, seconds: int = SECONDS) -> dict:
+    """One page under load with the chosen tool, and the server's CPU ms per request over the run."""
+    before = server_cpu()
+    if TOOL == "wrk":
+        from wrk_driver import run_wrk
+
+        result = run_wrk(key, targets, host=HOST, clients=CLIENTS, seconds=seconds, out_dir=OUT_DIR)
+    else:
+        result = run_locust(key, targets_file, seconds)
+    after = server_cpu()
+    served = after["requests"] - before["requests"]
+    result["cpu_ms"] = round((after["cpu_ms"] - before["cpu_ms"]) / served, 2) if served else None
+    return result
 
 
 def start_sender() -> tuple[subprocess.Popen, Path]:
@@ -433,8 +464,8 @@ def postgres_version(url: str) -> str:
 
 def table(results: dict) -> list[str]:
     lines = [
-        "| Page | req/s | p50 ms | p95 ms | alone ms | queries/request | minimal view req/s just before | × minimal view | target met |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| Page | req/s | p50 ms | p95 ms | alone ms | server CPU ms/request | queries/request | minimal view req/s just before | × minimal view | target met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for key, r in results.items():
         label, _, _, target = PAGES[key]
@@ -449,7 +480,8 @@ def table(results: dict) -> list[str]:
         met = "—" if not checks else ("yes" if all(checks) else "**no**")
         failures = f" ({r['failures']} failed)" if r["failures"] else ""
         lines.append(
-            f"| {label}{failures} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['alone_ms']:.0f} | "
+            f"| {label}{failures} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['alone_ms']:.1f} | "
+            f"{'' if r.get('cpu_ms') is None else format(r['cpu_ms'], '.1f')} | "
             f"{'' if r['queries'] is None else r['queries']} | {r['baseline_rps']:.0f} | {ratio:.2f} | {met} |"
         )
     return lines
@@ -487,20 +519,24 @@ def main() -> None:
     results = {}
     try:
         for key in keys:
-            queries, _ = query_count(key, targets)
+            queries = query_count(key, targets)[0]
             # Warm every worker's caches (compiled templates, cached fragments), then time a few
             # requests with nothing else in flight.
             for _ in range(2 * WORKERS):
                 query_count(key, targets)
-            alone = sorted(query_count(key, targets)[1] for _ in range(5))[2]
+            singles = [query_count(key, targets) for _ in range(5)]
+            alone = sorted(r[1] for r in singles)[2]
+            alone_cpu = sorted(r[2] or 0 for r in singles)[2]
             if key != "minimal":
                 # The minimal view again just before the page: on a shared machine the load of other
                 # jobs drifts, and the ratio to a baseline taken seconds earlier drifts far less.
-                base = run_locust("minimal", targets_file, BASELINE_SECONDS)
+                base = run_load("minimal", targets, targets_file, BASELINE_SECONDS)
             log(f"{key}: {queries} queries; loading for {SECONDS} s")
             sender = start_sender() if key == SENDING else None
             try:
-                results[key] = {**run_locust(key, targets_file), "queries": queries, "alone_ms": alone}
+                load_at_start = os.getloadavg()[0]
+                results[key] = {**run_load(key, targets, targets_file), "queries": queries, "alone_ms": alone,
+                                "alone_cpu_ms": alone_cpu, "load_1min_at_start": round(load_at_start, 1)}
             finally:
                 if sender:
                     sending = stop_sender(sender)
@@ -509,7 +545,7 @@ def main() -> None:
             results[key]["baseline_rps"] = results[key]["rps"] if key == "minimal" else base["rps"]
             log(f"{key}: {results[key]}")
         # The baseline again at the end: the difference shows how noisy the machine was.
-        closing = run_locust("minimal", targets_file)
+        closing = run_load("minimal", targets, targets_file)
     finally:
         stop_server(server)
     baseline = (results["minimal"]["rps"] + closing["rps"]) / 2
@@ -521,7 +557,7 @@ def main() -> None:
     lines = table(results)
     summary = (
         f"Measured {stamp} on {where}, {postgres_version(url)}; gunicorn {WORKERS} sync workers, "
-        f"{CLIENTS} concurrent locust clients, {SECONDS} s per page. Dataset: {data['incidents']:,} incidents, "
+        f"{CLIENTS} concurrent {TOOL} {'connections' if TOOL == 'wrk' else 'users'}, {SECONDS} s per page. Dataset: {data['incidents']:,} incidents, "
         f"{data['organisations']} organisations, {data.get('hazards', SIZES['hazards']):,} hazards (loaded in "
         f"{data['seconds']:.0f} s); the pages are read by the biggest reporter, {targets['organisation']}, with "
         f"{targets['organisation_incidents']:,} incidents, and a hazard log of {targets['system_hazards']} hazards. "
@@ -540,12 +576,12 @@ def main() -> None:
         )
     markdown = "\n".join([summary, "", *lines])
     print("\n" + markdown + "\n")
-    (OUT_DIR / "latest.json").write_text(json.dumps({
+    (OUT_DIR / f"latest-{TOOL}.json").write_text(json.dumps({
         "measured_at": datetime.now().isoformat(timespec="seconds"),
         "machine": where,
         "postgres": postgres_version(url),
         "server": {"gunicorn_workers": WORKERS, "worker_class": "sync"},
-        "load": {"tool": "locust", "clients": CLIENTS, "seconds_per_page": SECONDS},
+        "load": {"tool": TOOL, "clients": CLIENTS, "seconds_per_page": SECONDS},
         "dataset": data,
         "reader": {k: targets[k] for k in ("organisation", "organisation_incidents", "system_hazards")},
         "minimal_rps": {"start": results["minimal"]["rps"], "end": closing["rps"], "baseline": baseline},
@@ -554,7 +590,7 @@ def main() -> None:
     }, indent=2))
     if not os.environ.get("BENCH_NO_README"):
         update_readme(markdown)
-    log(f"Wrote {OUT_DIR / 'latest.json'}")
+    log(f"Wrote {OUT_DIR / f'latest-{TOOL}.json'}")
 
 
 if __name__ == "__main__":
