@@ -1,6 +1,8 @@
 """HTML to PDF with WeasyPrint, for every document people download (a hazard log, a safety case, a
-duty of candour letter). One place for the two things each needs: a URL fetcher that reads our own
-static files and nothing else, and a clear message when the server has no Pango to lay text out."""
+board report, a duty of candour letter). One place for the three things each needs: a URL fetcher
+that reads our own static files and nothing else, a clear message when the server has no Pango to lay
+text out, and tagged PDF/UA-1, so that a screen reader reads the document's headings, tables, lists
+and figures in order (the structure tree is made from the HTML's elements)."""
 
 import logging
 from pathlib import Path
@@ -12,6 +14,11 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; one PDF would fill the log with a dozen lines.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+# PDF/UA-1 is PDF 1.7 with a structure tree, the language and the title; WeasyPrint takes the
+# language from <html lang> and the title from <title>, a figure's text from its alt or SVG <title>.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 
 class PdfUnavailable(Exception):
@@ -42,7 +49,13 @@ def url_fetcher():
 
 
 def pdf_from_template(template_name: str, context: dict, *, stylesheet: str) -> bytes:
-    """Render a Django template to a PDF with a print stylesheet (a path under the static root)."""
+    """Render a Django template to a tagged PDF/UA-1 with a print stylesheet (a path under the static root)."""
+    return pdf_from_html(render_to_string(template_name, context), stylesheet=stylesheet)
+
+
+def pdf_from_html(html: str, *, stylesheet: str) -> bytes:
+    """An HTML document as a tagged PDF/UA-1. A document without a language or a title is a mistake
+    in its template, not something to print: PDF/UA needs both, and a reader hears the title first."""
     try:
         from weasyprint import CSS, HTML
     except OSError as error:  # WeasyPrint is installed but the Pango library it loads is not
@@ -54,6 +67,11 @@ def pdf_from_template(template_name: str, context: dict, *, stylesheet: str) -> 
 
     fetcher = url_fetcher()
     static_root = static_roots()[0]
-    html = render_to_string(template_name, context)
     css = CSS(filename=str(static_root / stylesheet), url_fetcher=fetcher)
-    return HTML(string=html, base_url=static_root.as_uri() + "/", url_fetcher=fetcher).write_pdf(stylesheets=[css])
+    document = HTML(string=html, base_url=static_root.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=[css], **PDF_OPTIONS
+    )
+    missing = [name for name in ("lang", "title") if not (getattr(document.metadata, name) or "").strip()]
+    if missing:
+        raise ValueError(f"A PDF needs <html lang> and a <title> (PDF/UA-1); this one has no {' or '.join(missing)}")
+    return document.write_pdf(**PDF_OPTIONS)
