@@ -2,6 +2,10 @@
 SVG and the table behind it. Colours are fill attributes (the CSP forbids style attributes) and
 carry a number too, so that nothing depends on colour alone."""
 
+from html import escape
+
+from django.utils.safestring import mark_safe
+
 from .risk import MATRIX, Likelihood, Severity
 
 # Light fills with dark text: every pair clears 4.5:1 contrast.
@@ -16,12 +20,13 @@ HEIGHT = TOP + 5 * CELL_HEIGHT + 64
 
 
 def heat_map(hazards, stage: str) -> dict:
-    """`stage` is "initial" or "residual". Rows run from Very high down to Very low likelihood,
-    as the standard prints the matrix."""
+    """`stage` is "initial" or "residual"; `hazards` are (reference, initial severity, initial
+    likelihood, residual severity, residual likelihood) rows (selectors.hazard_heat_map_rows). Rows
+    run from Very high down to Very low likelihood, as the standard prints the matrix."""
+    at = 1 if stage == "initial" else 3
     counts: dict[tuple[int, int], list[str]] = {}
-    for hazard in hazards:
-        key = (getattr(hazard, f"{stage}_severity"), getattr(hazard, f"{stage}_likelihood"))
-        counts.setdefault(key, []).append(hazard.reference)
+    for row in hazards:
+        counts.setdefault((row[at], row[at + 1]), []).append(row[0])
     rows = []
     for row_index, likelihood in enumerate(reversed(Likelihood)):
         y = TOP + row_index * CELL_HEIGHT
@@ -37,6 +42,10 @@ def heat_map(hazards, stage: str) -> dict:
                     "fill": RATING_FILLS[rating],
                     "count": len(references),
                     "references": references,
+                    # Joined here, once per cell: a template loop over a big log's references was
+                    # most of the system page's time (1,247 hazards, each listed in two tables per map).
+                    "references_html": mark_safe(", ".join(  # noqa: S308 - each reference is escaped
+                        f'<span class="text-nowrap">{escape(reference)}</span>' for reference in references)),
                     "x": x,
                     "y": y,
                     "cx": x + CELL_WIDTH // 2,

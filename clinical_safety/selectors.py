@@ -191,15 +191,11 @@ def hazard_log_live_hash_from_rows(system: HealthITSystem) -> str:
     return found
 
 
-def hazard_heat_map_rows(system: HealthITSystem) -> list:
-    """What the heat maps need of every hazard, as light rows rather than model instances."""
-    from types import SimpleNamespace
-
+def hazard_heat_map_rows(system: HealthITSystem) -> list[tuple]:
+    """What the heat maps need of every hazard, as plain tuples (reference, initial severity and
+    likelihood, residual severity and likelihood) rather than model instances."""
     fields = ["number", "initial_severity", "initial_likelihood", "residual_severity", "residual_likelihood"]
-    return [
-        SimpleNamespace(reference=f"H-{number:03d}", **dict(zip(fields[1:], scores, strict=True)))
-        for number, *scores in system.hazards.order_by("number").values_list(*fields)
-    ]
+    return [(f"H-{number:03d}", *scores) for number, *scores in system.hazards.order_by("number").values_list(*fields)]
 
 
 def signer_registration(user) -> str:
