@@ -10,6 +10,7 @@ The number of inputs tried is counted per form and printed at the end of the run
 """
 
 import json
+import time
 from datetime import timedelta
 
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ from users.models import User
 
 from . import fuzz
 from .fuzz import FormCase
+from .fuzz_files import fuzzed_hazard_log, fuzzed_registry_csv, registry_csv
 from .fuzz_lists import LIST_CASES
 from .world import ROLES, build_world
 
@@ -154,47 +156,6 @@ def _pk(name, key):
     return lambda w: reverse(name, args=[w[key].pk])
 
 
-def _csv(rows) -> bytes:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["ods_code", "name", "organisation_type", "region", "icb_ods_code", "generic_mso_email"])
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def _fuzzed_csv(draw) -> bytes:
-    row = ["RXX", "Fuzz Hospital NHS Trust", "nhs_trust", "london", "", "mso@fuzz.example"]
-    for column in draw(st.lists(st.integers(0, 5), min_size=1, max_size=3, unique=True)):
-        row[column] = draw(fuzz.HOSTILE)
-    content = _csv([row] * draw(st.integers(1, 3)))
-    if draw(st.booleans()):
-        content = draw(st.sampled_from([b"\x00\x00", b"\xff\xfe", b"\r", b'"', b"=cmd|' /C calc'!A0,"])) + content
-    return content
-
-
-def _fuzzed_hazard_log(w):
-    def make(draw) -> bytes:
-        document = json.loads(json.dumps(w["json_export"]))
-        log = document["hazard_log"]
-        if draw(st.booleans()) and log.get("hazards"):
-            hazard = log["hazards"][0]
-            for key in draw(st.lists(st.sampled_from(sorted(hazard)), min_size=1, max_size=3, unique=True)):
-                hazard[key] = draw(st.one_of(fuzz.HOSTILE, st.none(), st.integers(-(10**20), 10**20), st.just([])))
-        else:
-            key = draw(st.sampled_from(sorted(log)))
-            log[key] = draw(st.one_of(fuzz.HOSTILE, st.none(), st.just({}), st.just([])))
-        from clinical_safety.selectors import content_hash
-
-        if draw(st.integers(0, 3)):
-            document["content_hash"] = content_hash(log)  # an attacker can compute the hash too
-        return json.dumps(document, ensure_ascii=draw(st.booleans())).encode()
-
-    return make
-
-
 CASES = [
     # --- incidents
     FormCase("incident report", "staff", lambda w: reverse("incidents:incident_report"), _report,
@@ -254,8 +215,8 @@ CASES = [
              lambda w: {"course": "Clinical safety foundation", "provider": "NHS England", "completed_on": _today(-10),
                         "evidence_note": "Certificate on file."}),
     FormCase("registry CSV import", "registry_admin", lambda w: reverse("mso_registry:organisation_import"),
-             lambda w: {"file": _csv([["RXX", "Fuzz Hospital NHS Trust", "nhs_trust", "london", "", "mso@fuzz.example"]])},
-             file_field="file", accepted_renders=True, fuzz_file=lambda w: _fuzzed_csv),
+             lambda w: {"file": registry_csv([["RXX", "Fuzz Hospital NHS Trust", "nhs_trust", "london", "", "mso@fuzz.example"]])},
+             file_field="file", accepted_renders=True, fuzz_file=lambda w: fuzzed_registry_csv),
     FormCase("change request query", "registry_admin",
              lambda w: reverse("mso_registry:change_request_decide", args=[w["change_request"].pk, "query"]),
              lambda w: {"reason": "Is this the shared mailbox?"}),
@@ -288,7 +249,7 @@ CASES = [
              lambda w: {"note": "Quarterly review.", "confirm": "on"}),
     FormCase("hazard log import", "cso", _pk("clinical_safety:hazard_log_import", "system"),
              lambda w: {"file": json.dumps(w["json_export"]).encode()}, file_field="file",
-             fuzz_file=_fuzzed_hazard_log),
+             fuzz_file=fuzzed_hazard_log),
     FormCase("safety case", "cso", _pk("clinical_safety:safety_case_create", "system"), _safety_case),
     FormCase("safety case edit", "cso", _pk("clinical_safety:safety_case_edit", "safety_case"), _safety_case),
     FormCase("safety case decision", "governance", _pk("clinical_safety:safety_case_decide", "submitted_safety_case"),
@@ -380,13 +341,14 @@ def test_the_valid_form_is_accepted(case, world, db):
 @pytest.fixture
 def clients(world, db):
     """One signed-in client per role for all the examples of a test (each example is rolled back, the
-    sign-in is not)."""
+    sign-in is not). Signed in again every 10 minutes: a request's renewal of the session is rolled
+    back with its example, so in a long `make fuzz` the session would end after its 30 idle minutes."""
     made = {}
 
     def get(role):
-        if role not in made:
-            made[role] = _client(world, role)
-        return made[role]
+        if role not in made or time.monotonic() - made[role][1] > 600:
+            made[role] = (_client(world, role), time.monotonic())
+        return made[role][0]
 
     return get
 
