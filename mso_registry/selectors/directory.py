@@ -1,0 +1,75 @@
+"""The national directory of organisations and its export."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from ..models import Organisation, Role, RoleAssignment
+from ..national_list import Detail, listed_person
+
+
+def directory_rows(queryset) -> QuerySet[Organisation]:
+    """The national directory: each organisation with its current MSO and board director prefetched,
+    two queries whatever the number of rows."""
+    current = RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
+    return queryset.select_related("icb").prefetch_related(
+        Prefetch("role_assignments", queryset=current, to_attr="listed_role_holders")
+    )
+
+
+def directory_summary(queryset) -> dict:
+    """Counts at the top of the directory, for the filtered list."""
+    stale_before = timezone.localdate() - timedelta(days=365)
+    counts = queryset.aggregate(
+        organisations=Count("pk"),
+        with_mso=Count("pk", filter=Q(has_mso=True)),
+        stale=Count("pk", filter=Q(record_confirmed_on__isnull=True) | Q(record_confirmed_on__lt=stale_before)),
+    )
+    counts["vacant"] = counts["organisations"] - counts["with_mso"]
+    return counts
+
+
+DIRECTORY_COLUMNS = [
+    "ODS code", "Organisation", "Type", "Region", "ICB", "MSO", "MSO email", "Generic MSO mailbox",
+    "Board director", "Record last confirmed",
+    # What the registry administrator has accepted (change-of-details requests), beside the live values.
+    "National list: MSO", "National list: mailbox", "National list: board director",
+]
+
+
+def directory_holders(organisation: Organisation) -> dict:
+    """The MSO and board director of a directory row (from directory_rows' prefetch), and whether the
+    national list names that MSO."""
+    holders = {a.role: a.user for a in organisation.listed_role_holders}
+    mso = holders.get(Role.MSO)
+    return {
+        "mso": mso,
+        "director": holders.get(Role.BOARD_DIRECTOR),
+        "mso_listed": bool(mso and listed_person(organisation, Detail.MSO)),
+    }
+
+
+def directory_table(organisations) -> list[list[str]]:
+    """The rows of the national MSO list as exported (CSV and XLSX)."""
+    rows = []
+    for organisation in organisations:
+        holders = directory_holders(organisation)
+        mso, director = holders["mso"], holders["director"]
+        rows.append([
+            organisation.ods_code,
+            organisation.name,
+            organisation.get_organisation_type_display(),
+            organisation.get_region_display(),
+            organisation.icb.ods_code if organisation.icb else "",
+            mso.full_name if mso else "VACANT",
+            mso.email if mso else "",
+            organisation.generic_mso_email,
+            director.full_name if director else "VACANT",
+            organisation.record_confirmed_on.isoformat() if organisation.record_confirmed_on else "",
+            # Only what the registry accepted and is still true: never someone who does not hold the post.
+            listed_person(organisation, Detail.MSO),
+            organisation.listed_mailbox,
+            listed_person(organisation, Detail.BOARD_DIRECTOR),
+        ])
+    return rows
