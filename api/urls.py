@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import client_views, views
@@ -16,6 +16,7 @@ urlpatterns = [
     path("v1/stats/monthly/", views.MonthlyStats.as_view(), name="monthly_stats"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", views.api_docs, name="docs"),
+    re_path(r"^v1/", views.NotFound.as_view(), name="not_found"),  # last: anything else under v1/
     # The pages where local administrators make and revoke clients (session sign-in, not tokens).
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/<int:pk>/revoke/", client_views.client_revoke, name="client_revoke"),

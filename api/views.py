@@ -33,8 +33,41 @@ class ApiView(generics.GenericAPIView):
 
     required_scope: str = ""
 
+    query_parameters: tuple = ()
+
+    def allowed_query_parameters(self) -> set[str]:
+        allowed = set(self.query_parameters)
+        if getattr(self, "filterset_class", None):
+            allowed |= set(self.filterset_class.base_filters)
+        if self.pagination_class:
+            allowed |= {"cursor", "page_size"}
+        return allowed
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # A mistyped filter must not quietly return everything to a BI extract: it is refused, by name.
+        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
+        # An empty value is a form's "any"; from a program it is more likely a bug, so it is named too.
+        empty = sorted(name for name, values in request.query_params.lists() if not any(v.strip() for v in values))
+        if unknown or empty:
+            from rest_framework.exceptions import ValidationError
+
+            problems = {name: "This endpoint takes no such parameter." for name in unknown[:20]}
+            problems.update({name: "Give a value, or leave the parameter out." for name in empty[:20] if name not in problems})
+            raise ValidationError(problems)
+        self._check_query_values(request)
+
+    def _check_query_values(self, request):
+        from rest_framework.exceptions import ValidationError
+
+        problems = {name: "Give this parameter once." for name, values in request.query_params.lists() if len(values) > 1}
+        size = request.query_params.get("page_size")
+        if size is not None and self.pagination_class and "page_size" not in problems:
+            largest = self.pagination_class.max_page_size
+            if not (size.isascii() and size.isdigit() and 1 <= int(size) <= largest):
+                problems["page_size"] = f"Give a whole number from 1 to {largest}."
+        if problems:
+            raise ValidationError(problems)
         client = request.auth
         self._via = audit_via(f"API client {client.name} ({client.pk})")
         self._via.__enter__()
@@ -232,6 +265,7 @@ class HazardLogVersionDetail(ApiView):
 class MonthlyStats(ApiView):
     serializer_class = serializers.MonthlyStatsSerializer
     required_scope = Scope.STATS_READ
+    query_parameters = ("date_from", "date_to")
 
     def get(self, request):
         query = serializers.StatsQuerySerializer(data=request.query_params)
@@ -262,3 +296,21 @@ def api_docs(request):
     from django.urls import reverse
 
     return render(request, "api/docs.html", {"schema_url": reverse("api:schema")})
+
+
+class NotFound(ApiView):
+    """Any other path under /api/v1/ (a record id that is not a number, a mistyped path): 404 as problem
+    details, never the HTML page, once the token is checked."""
+
+    schema = None
+    pagination_class = None
+
+    def allowed_query_parameters(self) -> set[str]:
+        return set(self.request.query_params)
+
+    def _not_found(self, request, *args, **kwargs):
+        from rest_framework.exceptions import NotFound as NotFoundError
+
+        raise NotFoundError("There is no such endpoint or record; the documentation is at /api/v1/docs/.")
+
+    get = post = put = patch = delete = _not_found
