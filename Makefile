@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PYTHON
 
-.PHONY: run test stack bench migrate demo check clean screenshots fuzz faults
+.PHONY: run test stack bench migrate demo check clean screenshots fuzz fuzz-api faults
 
 $(PY):
 	@interpreter="$$(scripts/find-python)" || exit 1; \
@@ -59,6 +59,13 @@ FAULT_REPORTS ?= 200
 faults: $(VENV)/.installed-dev
 	@mkdir -p var
 	FAULT_REPORTS=$(FAULT_REPORTS) $(BIN)/pytest tests/faults -q $(PYTEST_ARGS)
+
+# The API at depth (README, "API"): Schemathesis sends API_FUZZ_EXAMPLES generated requests per operation
+# and mode (schema-valid and not) and checks each answer against the schema. `make test` sends 25.
+API_FUZZ_EXAMPLES ?= 500
+fuzz-api: $(VENV)/.installed-dev
+	@mkdir -p var
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/pytest api/tests/test_schemathesis.py -q -s $(PYTEST_ARGS)
 
 # gunicorn + Celery worker + Celery beat, as in production, against
 # DATABASE_URL and CELERY_BROKER_URL.

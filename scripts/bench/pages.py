@@ -16,7 +16,13 @@ PATHS = {
     "trust_dashboard": "/incidents/dashboard/",
     "registry_directory": "/organisations/",
     "national_dashboard": "/incidents/national/",
+    # The API beside the pages it mirrors (issue 20): the same 25 incidents a queue page shows, the 50
+    # organisations a directory page shows.
+    "api_incident_list": "/api/v1/incidents/?page_size=25",
+    "api_directory": "/api/v1/directory/?page_size=50",
 }
+# API pages call with a client's token (run.py makes one per page), not a session.
+API_TOKENS = {"api_incident_list": "organisation", "api_directory": "national"}
 WHO = {
     "report_form_get": "staff", "report_form_post": "staff", "report_form_post_during_send": "staff", "review_queue": "mso", "review_queue_filtered": "mso",
     "incident_page": "mso", "trust_dashboard": "mso", "registry_directory": "registry", "hazard_log": "cso",
@@ -72,6 +78,8 @@ def request_for(key: str, targets: dict, *, client: int, rng: random.Random, tok
         method = "POST"
         body = report_form(targets["organisation_id"], token, rng)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if key in API_TOKENS:
+        headers["Authorization"] = f"Bearer {targets['api_tokens'][API_TOKENS[key]]}"
     if cookies:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     return method, path, headers, body

@@ -73,6 +73,8 @@ SERVER_ENV = {
     "CONN_MAX_AGE": "600",
     "DJANGO_BENCH": "true",
     "LOG_LEVEL": "WARNING",
+    # One token per API page is shared by every locust user: the per-client limit would measure itself.
+    "API_RATE_LIMIT": "100000000/minute",
     "EMAIL_FILE_PATH": str(OUT_DIR / "mail"),
 }
 
@@ -94,6 +96,8 @@ PAGES = {
     "incident_page": ("Incident page", "mso", "GET", 150),
     "trust_dashboard": ("Trust dashboard", "mso", "GET", 250),
     "registry_directory": ("National registry directory", "registry", "GET", None),
+    "api_incident_list": ("API: incident list (25, cursor)", None, "GET", 150),
+    "api_directory": ("API: national MSO list (50, cursor)", None, "GET", None),
     "hazard_log": ("Hazard log (system page)", "cso", "GET", None),
     "national_dashboard": ("National incidents dashboard", "registry", "GET", 250),
     # Last month's draft for the biggest trust: its figures read live (an issued one reads its frozen copy).
@@ -236,6 +240,24 @@ def _django_setup():
 # --- Sessions and targets ---------------------------------------------------------------------
 
 
+def _api_tokens(organisation, users) -> dict:
+    """A token for the biggest trust's incidents and one for the national list (made here, not through
+    the client page: the bench accounts hold no local administrator role)."""
+    import secrets
+
+    from api.models import ApiClient, Scope
+    from api.services import token_hash
+
+    tokens = {}
+    for which, owner, creator, scopes in (("organisation", organisation, users["mso"], [Scope.INCIDENTS_READ]),
+                                          ("national", None, users["registry"], [Scope.DIRECTORY_READ])):
+        prefix = "bench" + secrets.token_hex(4)
+        tokens[which] = f"msh_{prefix}_{secrets.token_urlsafe(24)}"
+        ApiClient.objects.create(name=f"Bench {which} {prefix}", organisation=owner, scopes=scopes, token_prefix=prefix,
+                                 token_hash=token_hash(tokens[which]), created_by=creator)
+    return tokens
+
+
 def mint_sessions() -> dict:
     """Per bench account, one signed-in session per locust user, plus the ids the pages need."""
     _django_setup()
@@ -289,6 +311,7 @@ def mint_sessions() -> dict:
     board_report, _ = board_report_prepare(organisation=mso_org, month=months_before(month_start(date.today()), 1))
     system = HealthITSystem.objects.filter(cso=users["cso"]).annotate(n=Count("hazards")).order_by("-n").first()
     targets = {
+        "api_tokens": _api_tokens(mso_org, users),
         "sessions": sessions,
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,

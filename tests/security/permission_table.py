@@ -96,7 +96,7 @@ API_OPEN = {"api:schema", "api:docs"}
 
 
 def namespace_rule(name: str, pattern: str) -> Rule | None:
-    if pattern.startswith("api/v1/") and name not in API_OPEN:
+    if pattern.replace("^", "").startswith("api/v1/") and name not in API_OPEN:
         return API_TOKEN_RULE
     if name == "admin:login":
         return ADMIN_LOGIN_RULE

@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from api import demo as api_demo
 from board_reports import demo as board_reports_demo
 from clinical_safety import demo as clinical_safety_demo
 from incidents import demo as incidents_demo
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         lfpse_demo.seed()
         clinical_safety_demo.seed(password=password)
         board_reports_demo.seed()
+        api_admin, api_token = api_demo.seed(password=password)
+        sign_ins.append((api_admin, "Local administrator, Riverside (makes API clients)"))
         demo_user("admin@medsafety.example", "Site Administrator", password, is_staff=True, is_superuser=True)
         sign_ins.append(("admin@medsafety.example", "System administrator (admin site)"))
 
@@ -41,3 +44,5 @@ class Command(BaseCommand):
         for email, role in sign_ins:
             self.stdout.write(f"  {email.ljust(width)}  {role}")
         self.stdout.write(f"  password for all: {password}")
+        self.stdout.write(f"API (development demo only): Riverside's EPMA client, every scope, token {api_token}")
+        self.stdout.write("  e.g. curl -H 'Authorization: Bearer " + api_token + "' http://127.0.0.1:8000/api/v1/incidents/")
