@@ -61,3 +61,10 @@ def test_a_second_live_client_of_the_same_name_is_refused_with_the_reason(client
     again = client.post(PAGE, data)
     assert again.status_code == 400 and "already exists" in again.content.decode()
     assert ApiClient.objects.count() == 1
+
+
+def test_the_account_menu_links_to_the_clients_page_for_those_who_make_them(client, riverside_admin, riverside_mso):
+    client.force_login(riverside_admin)
+    assert 'href="/api/clients/"' in client.get("/").content.decode()
+    client.force_login(riverside_mso)
+    assert 'href="/api/clients/"' not in client.get("/").content.decode()

@@ -74,4 +74,6 @@ def navigation_for(user) -> dict:
         "is_registry_admin": any(a.role == Role.REGISTRY_ADMIN for a in roles),
         "is_mso_team": any(a.role in MSO_TEAM_ROLES for a in roles),
         "is_admin_site_user": user.is_staff,
+        # Those who make API clients (api.permissions.can_manage_api_clients), for the account menu's link.
+        "manages_api_clients": any(a.role in (Role.LOCAL_ADMIN, Role.REGISTRY_ADMIN) for a in roles),
     }
