@@ -16,9 +16,9 @@ from .widgets import DateInput
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 
-# Maximum lengths of free text: a long narrative (what happened, the learning, a hazard's description)
-# and a note or comment. Five times the longest the demo's authors wrote; the database columns are
-# unbounded TextFields, so the form is where the limit lives.
+# Maximum lengths of free text: a long narrative (what happened, the learning, a hazard's description;
+# 10,000 characters is about 1,500 words) and a note or comment. The database columns are unbounded
+# TextFields, so the form is where the limit lives.
 NARRATIVE_MAX = 10_000
 NOTE_MAX = 4_000
 
