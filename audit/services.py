@@ -114,7 +114,7 @@ def _seal_after_commit(scope: str) -> None:
 def audit_seal_enqueue(*, scopes: list[str]) -> bool:
     """Queue the sealing of these scopes. A broker that is down or stalled is logged, never raised:
     the sweep on beat seals what is left."""
-    from .tasks import seal_audit_chains
+    from .tasks import seal_audit_chains  # here, not at the top: tasks imports this module
 
     return publish_or_leave_to_sweep(
         seal_audit_chains, [scopes], what=f"the audit seal of {len(scopes)} chain(s)", sweep_will="seal them"

@@ -7,6 +7,7 @@ the frozen argument of a submitted report, so a downloaded document says what wa
 
 from datetime import date
 
+import tablib
 from django.utils import timezone
 
 from core import pdf
@@ -46,8 +47,6 @@ def hazard_log_rows(snapshot: dict) -> list[list]:
 
 def hazard_log_dataset(system: HealthITSystem):
     """The live hazard log of a system as a tablib Dataset; `.export("csv")` or `.export("xlsx")`."""
-    import tablib
-
     rows = hazard_log_rows(hazard_log_snapshot(system))
     # An XLSX sheet title is at most 31 characters and cannot hold some punctuation.
     title = "".join(ch for ch in f"Hazard log {system.name}" if ch not in "[]:*?/\\")[:31]

@@ -14,6 +14,8 @@ from core.sessions import session_activity_record
 from mso_registry.models import Role
 from mso_registry.selectors import current_roles_of
 
+from .views import _database_unavailable
+
 security_log = logging.getLogger("medsafety.security")
 logger = logging.getLogger(__name__)
 
@@ -26,8 +28,6 @@ class SessionMiddleware(DjangoSessionMiddleware):
     needs from the session is saved inside the change's transaction instead (the incident receipt)."""
 
     def process_response(self, request, response):
-        from .views import _database_unavailable
-
         session = getattr(request, "session", None)
         if session is not None:
             session_activity_record(session)

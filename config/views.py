@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from incidents import selectors as incidents
 from clinical_safety.selectors import home_summary as clinical_safety_home
+from config.celery_app import app
 from mso_registry import selectors as registry
 from mso_registry.permissions import is_registry_admin
 from notifications.selectors import oldest_pending_notification_age_seconds
@@ -49,8 +50,6 @@ def _database_ok() -> bool:
 def _broker_state() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
-    from config.celery_app import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

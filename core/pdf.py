@@ -32,6 +32,7 @@ def static_roots() -> list[Path]:
 def url_fetcher():
     """WeasyPrint may read our own static files and data: URLs, nothing else: a document never
     makes a network request, whatever ends up in its HTML."""
+    # Imported here, not at the top: WeasyPrint loads Pango when imported, which a server may lack.
     from weasyprint.urls import URLFetcher, URLFetchingError
 
     class StaticFilesOnly(URLFetcher):

@@ -3,6 +3,7 @@ and the formula guard."""
 
 from datetime import date, datetime
 
+import tablib
 from django.http import Http404, HttpResponse
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from django.utils import timezone
@@ -43,8 +44,6 @@ def xml_safe(value):
 
 
 def _xml_safe_dataset(dataset):
-    import tablib
-
     return tablib.Dataset(
         *([xml_safe(v) for v in row] for row in dataset), headers=dataset.headers, title=xml_safe(dataset.title)
     )
@@ -62,8 +61,6 @@ def dataset_download(dataset, *, name: str, file_format: str) -> HttpResponse:
         raise Http404("This list downloads as .csv or .xlsx.")
     if file_format == "xlsx":
         if hasattr(dataset, "sheets"):  # a Databook
-            import tablib
-
             dataset = tablib.Databook([_xml_safe_dataset(sheet) for sheet in dataset.sheets()])
         else:
             dataset = _xml_safe_dataset(dataset)

@@ -3,6 +3,7 @@ address as the proxies we run behind report it (never a header a client could se
 
 import hashlib
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
@@ -11,8 +12,6 @@ from django.http import HttpRequest
 def client_address(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, unless TRUSTED_CLIENT_IP_HEADER or TRUSTED_PROXY_COUNT
     say which header our own proxies fill in. allauth's sign-in rate limits read the same one."""
-    from allauth.account.adapter import get_adapter
-
     try:
         return get_adapter(request).get_client_ip(request)
     except (ImproperlyConfigured, PermissionDenied):

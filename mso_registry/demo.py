@@ -9,8 +9,25 @@ from django.utils import timezone
 from audit.services import audit_record
 from users.demo import demo_user
 
-from .models import Organisation, OrganisationType, Region, Role, RoleAssignment
-from .services import role_assign
+from .models import (
+    CommunicationRecipient,
+    Handover,
+    NationalCommunication,
+    Organisation,
+    OrganisationType,
+    Region,
+    Role,
+    RoleAssignment,
+)
+from .services import (
+    communication_acknowledge,
+    communication_create,
+    communication_send,
+    handover_item_update,
+    handover_start,
+    organisation_create,
+    role_assign,
+)
 
 ORGANISATIONS = [
     # (ODS code, name, type, region, generic MSO mailbox, ICB code)
@@ -50,8 +67,6 @@ def seed(*, password: str) -> list[tuple[str, str]]:
         for code, name, kind, region, mailbox, icb_code in ORGANISATIONS:
             organisation = Organisation.objects.filter(ods_code=code).first()
             if organisation is None:
-                from .services import organisation_create
-
                 organisation = organisation_create(
                     actor=registry_admin,
                     name=name,
@@ -93,8 +108,6 @@ SURNAMES = ["Ahmed", "Brown", "Clarke", "Davies", "Evans", "Fraser", "Gupta", "H
 def _seed_national(registry_admin, password: str) -> None:
     """About thirty more organisations: every third trust has no MSO, every fourth is stale,
     every fifth has no board director. Made once; a second run finds them and stops."""
-    from .services import organisation_create
-
     if Organisation.objects.filter(ods_code="Q9L").exists():
         return
     today = timezone.localdate()
@@ -132,9 +145,6 @@ def _seed_national(registry_admin, password: str) -> None:
 
 def _seed_hillside_handover(password: str) -> None:
     """Hillside's MSO is leaving: the handover is part-way through, for the demo to show."""
-    from .models import Handover
-    from .services import handover_item_update, handover_start
-
     hillside = Organisation.objects.get(ods_code="R9H")
     if Handover.objects.filter(organisation=hillside).exists():
         return
@@ -154,9 +164,6 @@ def _seed_hillside_handover(password: str) -> None:
 def _seed_communications(registry_admin) -> None:
     """A monthly Medication Safety Update to everyone, and an alert needing action in the Midlands
     that Hillside has received and Riverside has not yet answered. Made once, found by title."""
-    from .models import CommunicationRecipient, NationalCommunication
-    from .services import communication_acknowledge, communication_create, communication_send
-
     if NationalCommunication.objects.filter(title__startswith="Medication Safety Update:").exists():
         return
     today = timezone.localdate()

@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .validators import validate_ods_code
+from .validators import normalise_registration_number, validate_ods_code, validate_registration_number
 
 
 class OrganisationType(models.TextChoices):
@@ -81,8 +82,6 @@ class Organisation(models.Model):
         return f"{self.name} ({self.ods_code})"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         try:
             validate_ods_code(self.ods_code, self.organisation_type)
         except ValidationError as error:
@@ -205,10 +204,6 @@ class ProfessionalDetails(models.Model):
         )
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from .validators import normalise_registration_number, validate_registration_number
-
         self.registration_number = normalise_registration_number(self.registration_number)
         if not self.registration_body:
             self.registration_number = ""

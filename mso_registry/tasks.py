@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .services import reminders
+from .services.communications import communication_reminders_send
 
 
 @shared_task
@@ -16,6 +17,4 @@ def send_registry_reminders() -> dict:
 @shared_task
 def send_communication_reminders() -> dict:
     """Hourly: national communications past their deadline: reminder, then the board director (each once)."""
-    from .services.communications import communication_reminders_send
-
     return communication_reminders_send()

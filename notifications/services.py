@@ -48,7 +48,7 @@ def notification_queue(
 def notification_enqueue(*, notification_id: int) -> bool:
     """Hand the row to Celery. A broker that is down or stalled is logged, never raised:
     the periodic sweep sends what could not be queued."""
-    from .tasks import deliver_notification
+    from .tasks import deliver_notification  # here, not at the top: tasks imports this module
 
     return _publish(deliver_notification, [notification_id], what=f"notification {notification_id}", sweep_will="send it")
 
@@ -241,7 +241,7 @@ def notifications_queue_many(rows: list[dict]) -> list[int]:
 def notifications_enqueue_many(*, notification_ids: list[int]) -> bool:
     """Hand a list of rows to Celery as one task; like notification_enqueue, a broker failure is
     logged, never raised, and the sweep sends the rows."""
-    from .tasks import deliver_notifications
+    from .tasks import deliver_notifications  # here, not at the top: tasks imports this module
 
     return _publish(
         deliver_notifications, [notification_ids], what=f"{len(notification_ids)} notifications", sweep_will="send them"
