@@ -553,7 +553,7 @@ def main() -> None:
     log(f"Serving with gunicorn ({WORKERS} sync workers) on {HOST}; {CLIENTS} clients, {SECONDS} s per page")
     server = start_server(dict(os.environ))
     results = {}
-    load_at_start = os.getloadavg()
+    run_load_at_start = os.getloadavg()
     try:
         for key in keys:
             queries = query_count(key, targets)[0]
@@ -600,7 +600,7 @@ def main() -> None:
         f"{targets['organisation_incidents']:,} incidents, and a hazard log of {targets['system_hazards']} hazards. "
         f"Minimal view {results['minimal']['rps']:.0f} req/s at the start and {closing['rps']:.0f} at the end; "
         f"each page's ratio is to the minimal view measured for {BASELINE_SECONDS} s just before it. "
-        f"Load average {load_at_start[0]:.1f} (1 min) at the start and {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) "
+        f"Load average {run_load_at_start[0]:.1f} (1 min) at the start and {load[0]:.1f} (1 min), {load[2]:.1f} (15 min) "
         f"at the end (each page's at its start is in latest-{TOOL}.json): other jobs shared the machine "
         f"when this is well above 2."
     )
