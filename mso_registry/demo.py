@@ -10,23 +10,11 @@ from audit.services import audit_record
 from users.demo import demo_user
 
 from .models import (
-    CommunicationRecipient,
-    Handover,
-    NationalCommunication,
-    Organisation,
-    OrganisationType,
-    Region,
-    Role,
-    RoleAssignment,
+    CommunicationRecipient, Handover, NationalCommunication, Organisation, OrganisationType, Region, Role, RoleAssignment,
 )
 from .services import (
-    communication_acknowledge,
-    communication_create,
-    communication_send,
-    handover_item_update,
-    handover_start,
-    organisation_create,
-    role_assign,
+    communication_acknowledge, communication_create, communication_send, handover_item_update, handover_start,
+    organisation_create, role_assign,
 )
 
 ORGANISATIONS = [
