@@ -134,8 +134,9 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
         responses={201: serializers.IncidentCreatedSerializer, 200: serializers.IncidentCreatedSerializer},
         parameters=[OpenApiParameter(
             "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-            description="Any string of up to 200 characters chosen by the client. The same key sent again returns "
-                        "the first report (200) instead of making a second.",
+            description="Any string of up to 200 characters chosen by the client. The same key sent again with the "
+                        "same report returns the first report (200) instead of making a second; with a different "
+                        "report, 422.",
         )],
     )
     def post(self, request):
@@ -164,6 +165,11 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
             answer = status.HTTP_201_CREATED
         except AlreadySubmitted as first:
             incident, answer = first.target, status.HTTP_200_OK
+            if not _same_report(incident, data):
+                from core.domain import DomainError
+
+                raise DomainError(f"This Idempotency-Key was already used for a different report ({incident.reference}); "
+                                  "use a new key for a new report.") from None
             # As at the form: whoever sent an anonymous report again may never have seen its code.
             code = incident_services.incident_follow_up_code_reissue(
                 incident=incident, reporter=client.created_by, submission_key=key
@@ -173,6 +179,18 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
         body["follow_up_code"] = code
         headers = {"Location": request.build_absolute_uri(f"{request.path}{incident.reference}/")}
         return Response(body, status=answer, headers=headers)
+
+
+def _same_report(incident, data) -> bool:
+    """Whether a retried report says what the first one said (the IETF Idempotency-Key draft: a key
+    reused for another request is refused, 422, rather than answered with the first one's result)."""
+    return (
+        incident.occurred_at == data["occurred_at"] and incident.department == data["department"].strip()
+        and incident.stage == data["stage"] and incident.description == data["description"].strip()
+        and incident.reported_physical_harm == data["physical_harm"] and incident.is_anonymous == data["anonymous"]
+        and sorted(m.name.lower() for m in incident.medicines.all())
+        == sorted(m["name"].strip().lower() for m in data["medicines"])
+    )
 
 
 @extend_schema(tags=["incidents"])

@@ -94,6 +94,14 @@ def test_the_same_idempotency_key_makes_one_incident(make_client):
     assert MedicationIncident.objects.count() == 2
 
 
+def test_an_idempotency_key_reused_for_a_different_report_is_refused(make_client):
+    _, api = make_client()
+    first = api.post(URL, report_body(), format="json", HTTP_IDEMPOTENCY_KEY="epma-event-7")
+    other = api.post(URL, report_body(department="Ward 9"), format="json", HTTP_IDEMPOTENCY_KEY="epma-event-7")
+    assert other.status_code == 422 and first.json()["reference"] in other.json()["detail"]
+    assert MedicationIncident.objects.count() == 1
+
+
 def test_another_client_s_idempotency_key_is_its_own(make_client):
     _, api = make_client()
     _, second = make_client(name="BI extract")

@@ -214,6 +214,10 @@ CASES = [
     FormCase("clinical safety training", "cso", lambda w: reverse("mso_registry:person_detail", args=[w["people"]["cso"].pk]),
              lambda w: {"course": "Clinical safety foundation", "provider": "NHS England", "completed_on": _today(-10),
                         "evidence_note": "Certificate on file."}),
+    # The name is shown on the clients page (escaped); the token only on the answer that made it.
+    FormCase("API client (national)", "registry_admin", lambda w: reverse("api:client_list"),
+             lambda w: {"organisation": "national", "name": "NHS directory feed", "scopes": ["directory:read"]},
+             accepted_renders=True, shows=lambda w: ("registry_admin", reverse("api:client_list"))),
     FormCase("registry CSV import", "registry_admin", lambda w: reverse("mso_registry:organisation_import"),
              lambda w: {"file": registry_csv([["RXX", "Fuzz Hospital NHS Trust", "nhs_trust", "london", "", "mso@fuzz.example"]])},
              file_field="file", accepted_renders=True, fuzz_file=lambda w: fuzzed_registry_csv),
