@@ -121,12 +121,14 @@ def _form_modules():
 
     root = Path(settings.BASE_DIR).resolve()
     for app in apps.get_app_configs():
-        if not Path(app.path).resolve().is_relative_to(root):
+        base = Path(app.path)
+        if "site-packages" in base.parts or not base.resolve().is_relative_to(root):
             continue  # Django's and allauth's own
-        for path in sorted(Path(app.path).rglob("*.py")):
-            if path.stem.endswith(("forms", "filters")) or path.parent.name == "forms":
-                if "tests" not in path.parts and path.stem != "__init__":
-                    yield ".".join(path.resolve().relative_to(root).with_suffix("").parts)
+        for path in sorted(base.rglob("*.py")):
+            inside = path.relative_to(base)
+            if (path.stem.endswith(("forms", "filters")) or path.parent.name == "forms") and "tests" not in inside.parts:
+                if path.stem != "__init__":
+                    yield ".".join([app.name, *inside.with_suffix("").parts])
 
 
 def _declared_forms():
