@@ -369,7 +369,7 @@ def test_reminder_after_the_deadline_then_the_board_director_each_once(sent, riv
     assert communication_reminders_send() == {"reminded": 0, "directors_told": 0}  # not yet due
     _past_deadline(sent)
     send_communication_reminders.apply()
-    second = send_communication_reminders.apply().get()
+    second = send_communication_reminders()
     assert second == {"reminded": 0, "directors_told": 0}
     reminders = Notification.objects.filter(idempotency_key__startswith="communication-reminder:")
     assert set(reminders.values_list("recipient", flat=True)) == {

@@ -239,7 +239,7 @@ def test_yearly_confirmation_reminder_once_and_not_when_confirmed(riverside_mso,
 
 
 def test_the_beat_task_runs_all_three(riverside_mso, riverside):
-    result = send_registry_reminders.apply().get()
+    result = send_registry_reminders()
     assert set(result) == {"overdue_items", "vacancies", "confirmations"}
     assert result["confirmations"] == 1
 
