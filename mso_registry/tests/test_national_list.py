@@ -13,7 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.domain import DomainError
+from core.domain import DomainError
 from mso_registry.models import ChangeOfDetailsRequest, Handover, Organisation, Role, RoleAssignment
 from mso_registry.national_list import listed_person, listing_email
 from mso_registry.selectors import directory_rows, directory_table
