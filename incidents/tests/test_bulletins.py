@@ -166,14 +166,14 @@ def test_the_form_offers_closed_incidents_only_newest_first_and_at_most_the_limi
 ):
     from django.utils import timezone
 
-    from incidents import selectors
     from incidents.models import MedicationIncident
+    from incidents.selectors import bulletins
 
     oldest, middle, newest, still_open = (make_incident() for _ in range(4))
     now = timezone.now()
     for days_ago, incident in ((30, oldest), (20, middle), (10, newest)):
         MedicationIncident.objects.filter(pk=incident.pk).update(status=Status.CLOSED, closed_at=now - timezone.timedelta(days=days_ago))
-    monkeypatch.setattr(selectors, "BULLETIN_INCIDENT_CHOICES", 2)
+    monkeypatch.setattr(bulletins, "BULLETIN_INCIDENT_CHOICES", 2)
     client.force_login(riverside_mso)
     page = client.get(reverse("incidents:bulletin_create")).text
     assert newest.reference in page and middle.reference in page
