@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from core.domain import DomainError, NotAllowed
 from core.working_days import add_working_days, is_working_day, working_days_between
 from incidents import candour, candour_services, services
-from incidents.models import CandourRecord
+from incidents.models import CandourRecord, MedicationIncident
 from mso_registry.models import Role
 from notifications.models import Notification
 
@@ -222,7 +222,7 @@ def test_the_letter_says_what_happened_and_sorry_but_names_no_reporter_or_descri
     incident = make_incident(description="Bed 4's patient, Mrs Jones, was given it instead.",
                              medicines=[{"name": "Insulin glargine", "route": "subcutaneous", "dose": "20 units"}])
     grade(incident, riverside_mso, "moderate")
-    incident = services.MedicationIncident.objects.prefetch_related("medicines", "error_type_rows").get(pk=incident.pk)
+    incident = MedicationIncident.objects.prefetch_related("medicines", "error_type_rows").get(pk=incident.pk)
     text = candour.letter_draft(candour.letter_facts_of(incident, "the patient's son"))
     assert "Dear the patient's son" in text and "Insulin glargine" in text and "sorry" in text
     assert "omitted or delayed dose" in text and "being given" in text
@@ -232,7 +232,7 @@ def test_the_letter_says_what_happened_and_sorry_but_names_no_reporter_or_descri
 def test_an_anonymous_report_stays_anonymous_in_the_letter(make_incident, riverside_mso, riverside_staff):
     incident = make_incident(anonymous=True)
     grade(incident, riverside_mso, "moderate")
-    incident = services.MedicationIncident.objects.prefetch_related("medicines", "error_type_rows").get(pk=incident.pk)
+    incident = MedicationIncident.objects.prefetch_related("medicines", "error_type_rows").get(pk=incident.pk)
     text = candour.letter_draft(candour.letter_facts_of(incident, ""))
     assert "anonymous" not in text.lower() and riverside_staff.email not in text and "Dear the patient" in text
 

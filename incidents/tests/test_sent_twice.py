@@ -12,7 +12,9 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from core.domain import NotAllowed
 from incidents import services
+from incidents.services import reporting
 from incidents.models import MedicationIncident
 from incidents.models import IncidentAction, LearningBulletin
 from notifications.models import Notification
@@ -116,7 +118,7 @@ def test_a_new_code_is_only_for_the_form_that_sent_the_report(riverside_staff, r
     incident = make_incident(anonymous=True)
     stranger_key = submission_key_new(user=riverside_staff, purpose=services.REPORT_PURPOSE)
 
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.incident_follow_up_code_reissue(incident=incident, reporter=riverside_staff, submission_key=stranger_key)
 
 
@@ -165,7 +167,7 @@ def test_two_requests_with_the_same_key_at_once_make_one_report(riverside, river
     key = submission_key_new(user=riverside_staff, purpose=services.REPORT_PURPOSE)
     first_claimed, second_waiting = threading.Event(), threading.Event()
     results, errors, waits_seen = {}, [], []
-    real_claim, real_made = services.submission_claim, services.submission_made
+    real_claim, real_made = reporting.submission_claim, reporting.submission_made
 
     def claim(**kwargs):
         made = real_claim(**kwargs)
@@ -204,7 +206,7 @@ def test_two_requests_with_the_same_key_at_once_make_one_report(riverside, river
         second_waiting.set()
         connections["default"].close()
 
-    with mock.patch.object(services, "submission_claim", claim), mock.patch.object(services, "submission_made", slow_made):
+    with mock.patch.object(reporting, "submission_claim", claim), mock.patch.object(reporting, "submission_made", slow_made):
         first = threading.Thread(target=send, args=("first",), name="first")
         first.start()
         assert first_claimed.wait(timeout=10)
