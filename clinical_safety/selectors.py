@@ -3,11 +3,13 @@
 import hashlib
 import json
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mso_registry.models import ProfessionalDetails, Role
 from mso_registry.selectors import current_roles_of
+from users.models import User
 
 from .models import (
     Hazard,
@@ -148,8 +150,6 @@ _CONTROL_INPUTS = ["pk", "hazard_id", "control_type", "description", "verificati
 def hazard_log_hash_context(system: HealthITSystem, owners=None) -> dict:
     """What the live hash depends on outside the hazard log's own rows: the organisation's name and
     ODS code and the owners' names (changed by the registry and by people themselves)."""
-    from users.models import User
-
     if owners is None:
         owners = User.objects.filter(pk__in=system.live_hash_context.get("owner_ids", []))
     names = sorted([o.pk, o.get_full_name()] for o in owners)
@@ -172,10 +172,6 @@ def hazard_log_live_hash_from_rows(system: HealthITSystem) -> str:
     snapshot is made from are read as plain tuples, hashed, and the snapshot's hash is cached under
     that. Any change to a hazard, a control, the system, its organisation or an owner's name changes
     the key. Reads every hazard of the log: the fallback, not the page's usual path."""
-    from django.core.cache import cache
-
-    from users.models import User
-
     hazards = list(system.hazards.order_by("number").values_list(*_SNAPSHOT_INPUTS))
     controls = list(HazardControl.objects.filter(hazard__system=system).order_by("pk").values_list(*_CONTROL_INPUTS))
     owner_ids = {row[_SNAPSHOT_INPUTS.index("owner_id")] for row in hazards} - {None}
