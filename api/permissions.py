@@ -4,7 +4,7 @@ administrator answers for its clients; the registry administrator for national o
 from mso_registry.models import Role
 from mso_registry.permissions import holds_role, is_registry_admin
 
-from .models import NATIONAL_SCOPES
+from .models import NATIONAL_SCOPES, Scope
 
 
 def can_manage_api_clients(user, organisation) -> bool:
@@ -14,8 +14,6 @@ def can_manage_api_clients(user, organisation) -> bool:
 
 
 def scopes_allowed(organisation) -> set[str]:
-    from .models import Scope
-
     return set(NATIONAL_SCOPES) if organisation is None else set(Scope.values)
 
 

@@ -3,7 +3,7 @@ and the medicines formset), so the API and the page refuse the same things with 
 
 from rest_framework import serializers
 
-from core.forms import NARRATIVE_MAX, NOTE_MAX
+from core.forms import EARLIEST_DATE, LATEST_DATE, NARRATIVE_MAX, NOTE_MAX
 from incidents.forms import IncidentReportForm, medicine_formset
 from incidents.models import (
     ContributingFactor,
@@ -200,8 +200,6 @@ class StatsQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False, help_text="Default: today.")
 
     def validate(self, attrs):
-        from core.forms import EARLIEST_DATE, LATEST_DATE
-
         for name in ("date_from", "date_to"):
             if name in attrs and not EARLIEST_DATE <= attrs[name] <= LATEST_DATE:
                 raise serializers.ValidationError({name: f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."})

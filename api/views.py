@@ -2,16 +2,19 @@
 FilterSets, scoped to the client's organisation, and writes through the same services."""
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status
+from rest_framework.exceptions import NotFound as NotFoundError, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from audit.services import audit_record, audit_via
+from core.domain import DomainError
 from clinical_safety import selectors as clinical_safety_selectors
 from clinical_safety.models import HealthITSystem
 from incidents import selectors as incident_selectors
@@ -50,16 +53,12 @@ class ApiView(generics.GenericAPIView):
         # An empty value is a form's "any"; from a program it is more likely a bug, so it is named too.
         empty = sorted(name for name, values in request.query_params.lists() if not any(v.strip() for v in values))
         if unknown or empty:
-            from rest_framework.exceptions import ValidationError
-
             problems = {name: "This endpoint takes no such parameter." for name in unknown[:20]}
             problems.update({name: "Give a value, or leave the parameter out." for name in empty[:20] if name not in problems})
             raise ValidationError(problems)
         self._check_query_values(request)
 
     def _check_query_values(self, request):
-        from rest_framework.exceptions import ValidationError
-
         problems = {name: "Give this parameter once." for name, values in request.query_params.lists() if len(values) > 1}
         size = request.query_params.get("page_size")
         if size is not None and self.pagination_class and "page_size" not in problems:
@@ -146,8 +145,6 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
         data = incoming.validated_data
         idempotency_key = request.headers.get("Idempotency-Key", "").strip()
         if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"Idempotency-Key": f"Use a key of {IDEMPOTENCY_KEY_MAX} characters or fewer."})
         key = submission_key_for(
             user=client.created_by, purpose=incident_services.REPORT_PURPOSE, token=f"api:{client.pk}:{idempotency_key}"
@@ -166,8 +163,6 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
         except AlreadySubmitted as first:
             incident, answer = first.target, status.HTTP_200_OK
             if not _same_report(incident, data):
-                from core.domain import DomainError
-
                 raise DomainError(f"This Idempotency-Key was already used for a different report ({incident.reference}); "
                                   "use a new key for a new report.") from None
             # As at the form: whoever sent an anonymous report again may never have seen its code.
@@ -291,8 +286,6 @@ class MonthlyStats(ApiView):
         date_from = query.validated_data.get("date_from") or incident_selectors.dashboard_default_start()
         date_to = query.validated_data.get("date_to") or timezone.localdate()
         if date_from > date_to:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"date_from": "The start date must be on or before the end date."})
         figures = incident_selectors.dashboard(organisation=self.client.organisation, date_from=date_from, date_to=date_to)
         return Response(self.get_serializer({
@@ -310,9 +303,6 @@ class MonthlyStats(ApiView):
 
 def api_docs(request):
     """The interactive documentation (Swagger UI), open to anyone, as the schema is."""
-    from django.shortcuts import render
-    from django.urls import reverse
-
     return render(request, "api/docs.html", {"schema_url": reverse("api:schema")})
 
 
@@ -327,8 +317,6 @@ class NotFound(ApiView):
         return set(self.request.query_params)
 
     def _not_found(self, request, *args, **kwargs):
-        from rest_framework.exceptions import NotFound as NotFoundError
-
         raise NotFoundError("There is no such endpoint or record; the documentation is at /api/v1/docs/.")
 
     get = post = put = patch = delete = _not_found

@@ -6,6 +6,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Medication incidents"
 
     def ready(self):
+        # Imported here: the handover steps and the escalations need every app's models, loaded only now.
         # An MSO handover moves the leaver's open reviews and actions to the successor; the registry
         # runs these steps without importing incidents.
         from mso_registry import handover_steps

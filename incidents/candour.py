@@ -12,6 +12,8 @@ Sources, each cited beside the rule it gives:
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 from core.working_days import add_working_days
 
 from .models import HARM_RANK, ErrorType, PhysicalHarm, PsychologicalHarm, Stage
@@ -63,8 +65,6 @@ class LetterFacts:
 
 def letter_facts_of(incident, relevant_person: str) -> LetterFacts:
     """The facts of an incident for its letter; reads the prefetched medicines and error types."""
-    from django.utils import timezone
-
     return LetterFacts(
         organisation=incident.organisation.name,
         relevant_person=relevant_person.strip() or "the patient",

@@ -20,6 +20,7 @@ from .models import (
     IncidentAction,
     IncidentErrorType,
     IncidentMedicine,
+    LearningBulletin,
     MedicationIncident,
     NCCMERPCategory,
     Route,
@@ -247,8 +248,6 @@ BULLETIN_TITLE = "Learning bulletin: omitted and delayed doses"
 
 def _bulletin() -> None:
     """A published learning bulletin at Riverside, built from two closed incidents, for staff to read."""
-    from .models import LearningBulletin
-
     mso = _person("mso@riverside.example")
     riverside = Organisation.objects.filter(ods_code="R9R").first()
     if not (mso and riverside) or LearningBulletin.objects.filter(title=BULLETIN_TITLE).exists():

@@ -5,18 +5,21 @@ import csv
 import io
 import itertools
 
+import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from openpyxl import Workbook
 
 from core.spreadsheets import XLSX_CONTENT_TYPE, dataset_download, spreadsheet_row
 
 from . import charts, permissions, selectors
 from .filters import ReviewQueueFilter
 from .models import MedicationIncident
+from .views import dashboard_for_request
 
 QUEUE_EXPORT_COLUMNS = [
     ("reference", "Reference"), ("organisation__name", "Organisation"), ("submitted_at", "Reported"),
@@ -78,8 +81,6 @@ def review_queue_csv(request):
 @login_required
 def review_queue_xlsx(request):
     """The filtered queue as an Excel workbook, written row by row (openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-
     header, rows = _export_rows(request, xlsx=True)
     if header is None:
         return _back_to_the_filters(request, "incidents:review_queue")
@@ -136,10 +137,6 @@ def _sheet_title(title: str) -> str:
 def dashboard_export(request, file_format):
     """The dashboard's tables for one of the reader's organisations, as on the page: CSV as one
     table (table, row, value), XLSX with a sheet per table. Another organisation's is not found."""
-    import tablib
-
-    from .views import dashboard_for_request
-
     if file_format not in ("csv", "xlsx"):
         raise Http404("The dashboard downloads as .csv or .xlsx.")
     form, organisation, figures = dashboard_for_request(request, foreign_is_404=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField
 from core.widgets import DateInput, TimeInput
+from mso_registry.models import Organisation
 
 from .models import (
     ContributingFactor,
@@ -305,8 +306,6 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        from mso_registry.models import Organisation
-
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
         if len(organisations) == 1:
             self.fields["organisation"].widget = forms.HiddenInput()

@@ -81,7 +81,7 @@ def incident_card(request, incident, form=None) -> dict:
 @login_required
 @require_POST
 def response_commission(request, reference):
-    from .views import _detail  # the incident page, shown again with the form as it was sent
+    from .views import _detail  # the incident page, shown again with the form (here: the views import this module)
 
     incident = get_object_or_404(selectors.incident_for_page(request.user, reference))
     if not permissions.can_commission_response(request.user, incident.organisation):

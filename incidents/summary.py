@@ -78,7 +78,7 @@ def summary_rebuild(*, organisation_ids=None, models=None) -> int:
     the services write: a report committed during the rebuild may be counted twice or not at all.
     `models` is (incident, medicine, error type, summary) for a migration's historical models.
     Returns the number of cells."""
-    if models is None:
+    if models is None:  # a migration passes its historical models, and imports this module without ours
         from .models import IncidentErrorType, IncidentMedicine, IncidentMonthlySummary, MedicationIncident
 
         models = (MedicationIncident, IncidentMedicine, IncidentErrorType, IncidentMonthlySummary)
@@ -105,7 +105,7 @@ def summary_rebuild(*, organisation_ids=None, models=None) -> int:
 
 def summary_aggregate(*, organisation_ids=None, models=None) -> Counter:
     """{(organisation id, month, measure, value): count} computed from the incidents themselves."""
-    if models is None:
+    if models is None:  # a migration passes its historical models, and imports this module without ours
         from .models import IncidentErrorType, IncidentMedicine, MedicationIncident
 
         models = (MedicationIncident, IncidentMedicine, IncidentErrorType)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import candour_services, services
+from .actions import actions_chase_overdue
 
 
 @shared_task
@@ -14,8 +15,6 @@ def chase_overdue_escalations() -> int:
 @shared_task
 def chase_overdue_actions() -> int:
     """Hourly from Celery beat: an overdue action is chased once to its owner, then once to the MSO team."""
-    from .actions import actions_chase_overdue
-
     return actions_chase_overdue()
 
 

@@ -104,7 +104,7 @@ def adverse_event_build(
 
 def adverse_event_validate(resource: dict, *, base: str) -> None:
     """Raise ResourceInvalid unless the resource is a valid FHIR R4 AdverseEvent that meets LFPSE's profile."""
-    from fhir.resources.R4B.adverseevent import AdverseEvent
+    from fhir.resources.R4B.adverseevent import AdverseEvent  # here: ~0.1 s to import, for LFPSE only
 
     try:
         AdverseEvent.model_validate(resource)

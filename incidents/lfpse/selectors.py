@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Q
 
+from mso_registry.models import Organisation
+
 from .models import LfpseRecord, LfpseState, LfpseSubmission
 from .services import lfpse_enabled
 
@@ -50,8 +52,6 @@ def lfpse_home_counts(organisation_ids) -> dict | None:
 def lfpse_organisation_rates():
     """Per organisation with any incident due for LFPSE: how many are accepted, waiting, held,
     rejected or given up, worst rate first. One aggregate over the (organisation, state) index."""
-    from mso_registry.models import Organisation
-
     rows = (
         LfpseRecord.objects.exclude(state=LfpseState.NOT_DUE).values("organisation")
         .annotate(

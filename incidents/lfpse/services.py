@@ -17,6 +17,7 @@ from ..models import PsychologicalHarm, Route, Stage
 from .mapping import IncidentFacts, map_facts, mapping
 from .models import LfpseRecord, LfpseState, LfpseSubmission
 from .resource import ResourceInvalid, adverse_event_build, adverse_event_validate, content_hash
+from .tasks import deliver_lfpse_submission
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,6 @@ def lfpse_on_change(*, incident: MedicationIncident, actor=None) -> LfpseRecord 
 
 
 def lfpse_enqueue(*, submission_id: int) -> bool:
-    from .tasks import deliver_lfpse_submission
-
     return _publish(deliver_lfpse_submission, [submission_id], what=f"LFPSE submission {submission_id}",
                     sweep_will="send it")
 

@@ -70,7 +70,7 @@ class LfpseStandIn:
     # --- validation -----------------------------------------------------------------------------
 
     def problems_of(self, resource) -> list[str]:
-        from fhir.resources.R4B.adverseevent import AdverseEvent
+        from fhir.resources.R4B.adverseevent import AdverseEvent  # here: ~0.1 s to import, for LFPSE only
 
         if not isinstance(resource, dict):
             return ["The body must be a JSON AdverseEvent."]
