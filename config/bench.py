@@ -6,6 +6,7 @@ import json
 import os
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
@@ -18,8 +19,6 @@ def _counter():
     """The bench's Redis (its cache database): every worker adds to the same hash."""
     global _redis
     if _redis is None:
-        import redis
-
         url = os.environ.get("BENCH_CPU_REDIS_URL") or settings.CACHES["default"]["LOCATION"]
         _redis = redis.Redis.from_url(url if isinstance(url, str) else url[0])
     return _redis
