@@ -1,6 +1,7 @@
 """The API's endpoints: thin, like the pages' views. Each reads through the pages' selectors and
 FilterSets, scoped to the client's organisation, and writes through the same services."""
 
+import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -60,6 +61,13 @@ class ApiView(generics.GenericAPIView):
 
     def _check_query_values(self, request):
         problems = {name: "Give this parameter once." for name, values in request.query_params.lists() if len(values) > 1}
+        # The pages' yes/no filters are checkboxes, which read any value as "yes"; a program must say true or false.
+        filterset = getattr(self, "filterset_class", None)
+        for name, field in (filterset.base_filters.items() if filterset else ()):
+            value = request.query_params.get(name)
+            if isinstance(field, django_filters.BooleanFilter) and value is not None and name not in problems:
+                if value.lower() not in ("true", "false"):
+                    problems[name] = "Give true or false."
         size = request.query_params.get("page_size")
         if size is not None and self.pagination_class and "page_size" not in problems:
             largest = self.pagination_class.max_page_size

@@ -86,6 +86,12 @@ def test_the_directory_shows_the_national_list_and_no_more(registry_admin, river
     assert "new.mso@riverside.example" not in str(rows)
     only_vacant = api.get("/api/v1/directory/", {"vacant": "true"}).json()["results"]
     assert [r["ods_code"] for r in only_vacant] == [vacant.ods_code]
+    # A checkbox on the page reads any value as "yes"; from a program, anything but true or false is refused.
+    for value in ("null", "yes", "1"):
+        refused = api.get("/api/v1/directory/", {"stale": value})
+        assert refused.status_code == 400 and refused["Content-Type"].startswith("application/problem+json")
+        assert "true or false" in str(refused.json())
+    assert api.get("/api/v1/directory/", {"stale": "FALSE"}).status_code == 200
 
 
 def test_hazard_logs_and_issued_versions_with_their_hashes(make_client, issued):
