@@ -123,3 +123,12 @@ def test_monthly_counts_for_a_date_range(make_client):
     backwards = api.get("/api/v1/stats/monthly/", {"date_from": "2026-05-01", "date_to": "2026-04-01"})
     assert backwards.status_code == 400 and backwards.json()["errors"][0]["pointer"] == "#/date_to"
     assert api.get("/api/v1/stats/monthly/", {"date_from": "9999-12-31"}).status_code == 400
+
+
+def test_named_filter_values_are_strings_in_the_schema(client):
+    # A method filter took its type from the model field: red_flag=yes was declared a boolean, lfpse=held an integer.
+    schema = client.get("/api/v1/schema/?format=json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
+    assert parameters["red_flag"] == {"type": "string", "enum": ["yes"]}
+    assert parameters["lfpse"]["type"] == "string" and "held" in parameters["lfpse"]["enum"]
+    assert parameters["high_alert"]["type"] == "string"
