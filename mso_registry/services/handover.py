@@ -198,15 +198,24 @@ def _notify_handover_started(handover: Handover, director, invited: bool) -> lis
         secret_context=secret,
         idempotency_key=f"handover-successor:{handover.pk}",
     )
-    if director:
-        notification_queue(
-            recipient=director.email,
-            subject=f"MSO handover started at {organisation.name}",
-            template="mso_registry/email/handover_director",
-            context={**context, "event": "started"},
-            idempotency_key=f"handover-started-director:{handover.pk}",
-        )
-    return [handover.successor, *([director] if director else [])]
+    return [handover.successor, *_tell_board_director(
+        director, organisation, "started", {**context, "event": "started"}, handover
+    )]
+
+
+def _tell_board_director(director, organisation, event: str, context: dict, handover: Handover) -> list:
+    """The board director hears of each step of a handover, if one is named; returns who was emailed, so
+    that the page names only them."""
+    if director is None:
+        return []
+    notification_queue(
+        recipient=director.email,
+        subject=f"MSO handover {event} at {organisation.name}",
+        template="mso_registry/email/handover_director",
+        context=context,
+        idempotency_key=f"handover-{event}-director:{handover.pk}",
+    )
+    return [director]
 
 
 def handover_item_update(*, actor, item: HandoverItem, done: bool, evidence: str = "") -> HandoverItem:
@@ -345,15 +354,7 @@ def _notify_handover_completed(handover: Handover, moved) -> list:
         idempotency_key=f"handover-completed-successor:{handover.pk}",
     )
     director = _current_holder(organisation, Role.BOARD_DIRECTOR)
-    if director:
-        notification_queue(
-            recipient=director.email,
-            subject=f"MSO handover completed at {organisation.name}",
-            template="mso_registry/email/handover_director",
-            context=context,
-            idempotency_key=f"handover-completed-director:{handover.pk}",
-        )
-    return [handover.successor, *([director] if director else [])]
+    return [handover.successor, *_tell_board_director(director, organisation, "completed", context, handover)]
 
 
 def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:
@@ -401,13 +402,5 @@ def _notify_handover_cancelled(handover: Handover) -> list:
         idempotency_key=f"handover-cancelled-successor:{handover.pk}",
     )
     director = _current_holder(organisation, Role.BOARD_DIRECTOR)
-    if director:
-        notification_queue(
-            recipient=director.email,
-            subject=f"MSO handover cancelled at {organisation.name}",
-            template="mso_registry/email/handover_director",
-            context=context,
-            idempotency_key=f"handover-cancelled-director:{handover.pk}",
-        )
-    return [handover.successor, *([director] if director else [])]
+    return [handover.successor, *_tell_board_director(director, organisation, "cancelled", context, handover)]
 
