@@ -169,19 +169,27 @@ def handover_start(
     return handover
 
 
-def _notify_handover_started(handover: Handover, director, invited: bool) -> list:
-    """Queue the emails; returns the people emailed, so that the page names only them."""
-    organisation = handover.organisation
-    context = {
-        "organisation": organisation.name,
+def _email_context(handover: Handover, **extra) -> dict:
+    """What every handover email says of the handover itself, plus what this step adds."""
+    return {
+        "organisation": handover.organisation.name,
         "outgoing": str(handover.outgoing.user),
         "successor": str(handover.successor),
         "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
         "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
-        "covering_deputy": str(handover.covering_deputy) if handover.covering_deputy else "",
         "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
-        "getting_started": [title for _, title in GETTING_STARTED_ITEMS],
+        **extra,
     }
+
+
+def _notify_handover_started(handover: Handover, director, invited: bool) -> list:
+    """Queue the emails; returns the people emailed, so that the page names only them."""
+    organisation = handover.organisation
+    context = _email_context(
+        handover,
+        covering_deputy=str(handover.covering_deputy) if handover.covering_deputy else "",
+        getting_started=[title for _, title in GETTING_STARTED_ITEMS],
+    )
     secret = {}
     if invited:
         # The link sets the successor's password: sealed in the outbox, and for the successor only.
@@ -331,15 +339,7 @@ def handover_complete(*, actor, handover: Handover) -> Handover:
 
 def _notify_handover_completed(handover: Handover, moved) -> list:
     organisation = handover.organisation
-    context = {
-        "organisation": organisation.name,
-        "outgoing": str(handover.outgoing.user),
-        "successor": str(handover.successor),
-        "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
-        "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
-        "event": "completed",
-        "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
-    }
+    context = _email_context(handover, event="completed")
     notification_queue(
         recipient=handover.successor.email,
         subject=f"You are now the Medication Safety Officer for {organisation.name}",
@@ -384,16 +384,7 @@ def handover_cancel(*, actor, handover: Handover, reason: str) -> Handover:
 
 def _notify_handover_cancelled(handover: Handover) -> list:
     organisation = handover.organisation
-    context = {
-        "organisation": organisation.name,
-        "outgoing": str(handover.outgoing.user),
-        "successor": str(handover.successor),
-        "leaving_date": handover.leaving_date.strftime("%-d %B %Y"),
-        "start_date": handover.successor_start_date.strftime("%-d %B %Y"),
-        "reason": handover.finish_note,
-        "event": "been cancelled",
-        "path": reverse("mso_registry:handover_detail", args=[handover.pk]),
-    }
+    context = _email_context(handover, reason=handover.finish_note, event="been cancelled")
     notification_queue(
         recipient=handover.successor.email,
         subject=f"The MSO handover at {organisation.name} is cancelled",
