@@ -7,11 +7,11 @@ however many incidents the organisation has."""
 
 import hashlib
 import json
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from clinical_safety.models import Hazard, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
@@ -20,13 +20,12 @@ from incidents.models import (
     ErrorType,
     Escalation,
     IncidentAction,
-    IncidentErrorType,
-    IncidentMedicine,
     MedicationIncident,
     NationalIncidentSummary,
     NeverEvent,
     Stage,
 )
+from incidents.selectors import monthly_summary_cells
 from mso_registry.models import MSO_TEAM_ROLES, CommunicationRecipient, Region, Role
 from mso_registry.selectors import current_roles_of
 
@@ -97,49 +96,44 @@ def board_directors_of(organisation) -> list:
 # --- the report's content --------------------------------------------------------------------------
 
 
-def _series(incidents, months: list[date]) -> dict:
-    counted = (
-        incidents.annotate(month=TruncMonth("submitted_at"))
-        .values("month")
-        .annotate(
-            total=Count("pk"),
-            harm=Count("pk", filter=Q(physical_harm__in=HARM_GRADES)),
-            high_alert=Count("pk", filter=Q(high_alert=True)),
-        )
-        .order_by("month")
-    )
-    # TruncMonth gives the month's first moment in UK time (a datetime on PostgreSQL and SQLite alike).
-    rows = {(r["month"].date() if isinstance(r["month"], datetime) else r["month"]): r for r in counted}
+# The monthly summary's measures the report reads (incidents.summary says what each counts).
+SUMMARY_MEASURES = ("total", "physical_harm", "high_alert", "stage", "error_type", "medicine", "medicine_high_alert")
+
+
+def _series(cells: dict, months: list[date]) -> dict:
     return {
         "months": [m.isoformat() for m in months],
         "labels": [m.strftime("%b %Y") for m in months],
-        "reports": [rows.get(m, {}).get("total", 0) for m in months],
-        "harm": [rows.get(m, {}).get("harm", 0) for m in months],
-        "high_alert": [rows.get(m, {}).get("high_alert", 0) for m in months],
+        "reports": [cells.get((m, "total", ""), 0) for m in months],
+        "harm": [sum(cells.get((m, "physical_harm", grade), 0) for grade in HARM_GRADES) for m in months],
+        "high_alert": [cells.get((m, "high_alert", ""), 0) for m in months],
     }
 
 
-def _compared(rows, key: str, label) -> list[dict]:
+def _compared(rows, label) -> list[dict]:
     """The top rows of this month, each against its monthly average over the previous 12 months."""
     result = []
     for row in rows[:TOP_ROWS]:
         average = row["before"] / COMPARISON_MONTHS
         change = None if not average else round(100 * (row["now"] - average) / average)
-        result.append({"label": label(row[key]), "now": row["now"], "average": round(average, 1), "change": change})
+        result.append({"label": label(row["value"]), "now": row["now"], "average": round(average, 1), "change": change})
     return result
 
 
-def _top(queryset, key: str, month_from, month_to, before_from, label) -> list[dict]:
-    counted = (
-        queryset.values(key)
-        .annotate(
-            now=Count("pk", filter=Q(incident__submitted_at__gte=month_from, incident__submitted_at__lt=month_to)),
-            before=Count("pk", filter=Q(incident__submitted_at__gte=before_from, incident__submitted_at__lt=month_from)),
-        )
-        .filter(now__gt=0)
-        .order_by("-now", "-before", key)
-    )
-    return _compared(list(counted[:TOP_ROWS]), key, label)
+def _top(cells: dict, measure: str, month: date, label) -> list[dict]:
+    """The values of a measure most counted this month (most counted the year before breaks a tie)."""
+    before_from = months_before(month, COMPARISON_MONTHS)
+    now, before = Counter(), Counter()
+    for (cell_month, cell_measure, value), count in cells.items():
+        if cell_measure != measure:
+            continue
+        if cell_month == month:
+            now[value] += count
+        elif before_from <= cell_month < month:
+            before[value] += count
+    rows = sorted(({"value": v, "now": n, "before": before[v]} for v, n in now.items() if n > 0),
+                  key=lambda row: (-row["now"], -row["before"], row["value"]))
+    return _compared(rows, label)
 
 
 def _label(choices):
@@ -230,38 +224,23 @@ def board_report_content(organisation, month: date, *, today: date | None = None
     month = month_start(month)
     month_from, month_to = _aware(month), _aware(next_month(month))
     first = months_before(month, SERIES_MONTHS - 1)
-    before_from = _aware(months_before(month, COMPARISON_MONTHS))
-    incidents = MedicationIncident.objects.filter(organisation=organisation)
-    series = _series(incidents.filter(submitted_at__gte=_aware(first), submitted_at__lt=month_to), month_list(first, month))
-    compared = IncidentErrorType.objects.filter(incident__organisation=organisation)
-    medicines = IncidentMedicine.objects.filter(incident__organisation=organisation)
-    window = {"incident__submitted_at__gte": before_from, "incident__submitted_at__lt": month_to}
+    # Counts per month come from the monthly summary the incident services keep exact in their own
+    # transactions: a big trust's two years of incidents are never aggregated here.
+    cells = monthly_summary_cells(organisation=organisation, first=first, last=month, measures=SUMMARY_MEASURES)
     actions = IncidentAction.objects.filter(incident__organisation=organisation, done_at__isnull=True).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
-    )
-    stages = (
-        incidents.filter(submitted_at__gte=before_from, submitted_at__lt=month_to)
-        .values("stage")
-        .annotate(
-            now=Count("pk", filter=Q(submitted_at__gte=month_from)),
-            before=Count("pk", filter=Q(submitted_at__lt=month_from)),
-        )
-        .filter(now__gt=0)
-        .order_by("-now", "-before", "stage")
     )
     return {
         "format": CONTENT_FORMAT,
         "organisation": {"name": organisation.name, "ods_code": organisation.ods_code},
         "month": month.isoformat(),
         "as_of": f"{today:%-d %b %Y}",
-        "series": series,
+        "series": _series(cells, month_list(first, month)),
         "red_flags": _red_flags(organisation, month_from, month_to),
-        "top_stages": _compared(list(stages[:TOP_ROWS]), "stage", _label(Stage)),
-        "top_errors": _top(compared.filter(**window), "error_type", month_from, month_to, before_from, _label(ErrorType)),
-        "top_medicines": _top(medicines.filter(**window), "name", month_from, month_to, before_from, str),
-        "high_alert_medicines": _top(
-            medicines.filter(high_alert=True, **window), "name", month_from, month_to, before_from, str
-        ),
+        "top_stages": _top(cells, "stage", month, _label(Stage)),
+        "top_errors": _top(cells, "error_type", month, _label(ErrorType)),
+        "top_medicines": _top(cells, "medicine", month, str),
+        "high_alert_medicines": _top(cells, "medicine_high_alert", month, str),
         "actions": actions,
         "communications": _communications(organisation, today),
         "clinical_safety": _clinical_safety(organisation),

@@ -4,12 +4,15 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from board_reports import services
 from board_reports.models import BoardReport, BoardReportStatus
 from board_reports.selectors import board_report_content, content_hash
 from core.domain import DomainError, NotAllowed
+from incidents.services import incident_grade
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +80,49 @@ def test_content_counts_each_month_and_compares_with_the_previous_twelve(riversi
     stage = content["top_stages"][0]
     assert (stage["label"], stage["now"], stage["average"]) == ("Prescribing", 2, round(1 / 12, 1))
     assert stage["change"] == round(100 * (2 - 1 / 12) / (1 / 12))
+
+
+def test_top_lists_agree_with_the_incidents_themselves(riverside, incident_in):
+    """The report reads the monthly summary; the same figures counted from the incidents' own rows."""
+    reported = [
+        (date(2026, 11, 2), "prescribing", ["overdose"], [("Warfarin", True), ("Paracetamol", False)]),
+        (date(2026, 11, 9), "prescribing", ["overdose", "omitted_delayed"], [("Warfarin", True)]),
+        (date(2026, 11, 28), "dispensing", ["wrong_medicine"], [("Insulin aspart", True)]),
+        (date(2026, 3, 4), "dispensing", ["wrong_medicine"], [("Insulin aspart", True), ("Warfarin", True)]),
+        (date(2025, 10, 30), "prescribing", ["overdose"], [("Warfarin", True)]),  # 13 months before: not counted
+    ]
+    for day, stage, errors, medicines in reported:
+        incident_in(day, stage=stage, error_types=errors,
+                    medicines=[{"name": n, "route": "oral", "dose": "1", "high_alert": h} for n, h in medicines])
+    content = board_report_content(riverside, date(2026, 11, 1), today=date(2026, 12, 1))
+
+    def row(rows, label):
+        return next((r["now"], r["average"]) for r in rows if r["label"] == label)
+
+    assert [r["label"] for r in content["top_medicines"]] == ["Warfarin", "Insulin aspart", "Paracetamol"]
+    assert row(content["top_medicines"], "Warfarin") == (2, round(1 / 12, 1))
+    assert row(content["high_alert_medicines"], "Insulin aspart") == (1, round(1 / 12, 1))
+    assert "Paracetamol" not in [r["label"] for r in content["high_alert_medicines"]]
+    assert [r["label"] for r in content["top_stages"]] == ["Prescribing", "Dispensing"]
+    assert row(content["top_errors"], "Wrong dose: overdose") == (2, 0)
+    assert content["series"]["high_alert"][-1] == 3 and content["series"]["reports"][-9] == 1  # March 2026
+
+
+def test_a_regrade_moves_the_harm_series_at_once(riverside, riverside_mso, incident_in):
+    incident = incident_in(date(2026, 11, 3))
+    assert board_report_content(riverside, date(2026, 11, 1))["series"]["harm"][-1] == 0
+    incident_grade(incident=incident, actor=riverside_mso, physical_harm="low", psychological_harm="none")
+    assert board_report_content(riverside, date(2026, 11, 1))["series"]["harm"][-1] == 1
+
+
+def test_the_content_takes_the_same_queries_however_many_incidents(riverside, incident_in, django_assert_max_num_queries):
+    incident_in(date(2026, 11, 3))
+    with CaptureQueriesContext(connection) as few:
+        board_report_content(riverside, date(2026, 11, 1))
+    for day in range(4, 24):
+        incident_in(date(2026, 11, day), medicines=[{"name": f"Medicine {day}", "route": "oral", "dose": "1"}])
+    with django_assert_max_num_queries(len(few)):
+        board_report_content(riverside, date(2026, 11, 1))
 
 
 def test_red_flags_show_their_escalation_state(riverside, riverside_director, incident_in):

@@ -20,6 +20,7 @@ from .dashboards import (  # noqa: F401
     dashboard_from_incidents,
     dashboard_organisations,
     dashboard_summary,
+    monthly_summary_cells,
     national_dashboard,
 )
 from .bulletins import (  # noqa: F401

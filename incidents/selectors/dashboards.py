@@ -71,6 +71,16 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
     return figures
 
 
+def monthly_summary_cells(*, organisation, first: date, last: date, measures) -> dict[tuple[date, str, str], int]:
+    """{(month, measure, value): count} of the organisation's monthly summary for the months first..last
+    and these measures: one query over a few thousand rows at most, whatever the number of incidents."""
+    cells = IncidentMonthlySummary.objects.filter(
+        organisation=organisation, month__gte=first, month__lte=last, measure__in=measures
+    ).exclude(count=0)
+    return {(month, measure, value): count
+            for month, measure, value, count in cells.values_list("month", "measure", "value", "count")}
+
+
 def dashboard_summary(*, organisation, date_from: date | None = None, date_to: date | None = None) -> dict:
     """The dashboard's incident figures for whole months from IncidentMonthlySummary: one query,
     a few hundred rows whatever the number of incidents."""
