@@ -103,8 +103,6 @@ def incident_report(
             for m in medicines
         )
         IncidentErrorType.objects.bulk_create(IncidentErrorType(incident=incident, error_type=e) for e in set(error_types))
-        summary_change(incident=incident, before=Counter(),
-                       after=report_cells(incident, medicines=reported_medicines, error_types=set(error_types)))
         event = audit_record(
             actor=None if anonymous else reporter,
             action="incident.reported",
@@ -122,6 +120,10 @@ def incident_report(
             _red_flag_raise(incident=incident, flags=flags, cause=event)
         lfpse_on_change(incident=incident, actor=None if anonymous else reporter)
         submission_made(claim, incident)
+        # Last, just before commit: every report of the organisation that month updates the same summary
+        # rows, and the row locks this takes are held only from here to the commit.
+        summary_change(incident=incident, before=Counter(),
+                       after=report_cells(incident, medicines=reported_medicines, error_types=set(error_types)))
     return incident, code
 
 
