@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cso_views, views
+from . import views
 
 app_name = "mso_registry"
 
@@ -11,9 +11,9 @@ urlpatterns = [
     path("import/", views.organisation_import, name="organisation_import"),
     path("changes/", views.change_request_list, name="change_request_list"),
     path("changes/<int:pk>/<str:decision>/", views.change_request_decide, name="change_request_decide"),
-    path("cso-register/", cso_views.cso_register, name="cso_register"),
-    path("cso-register/<int:pk>/verify-registration/", cso_views.cso_registration_verify, name="cso_registration_verify"),
-    path("cso-register/training/<int:pk>/verify/", cso_views.cso_training_verify, name="cso_training_verify"),
+    path("cso-register/", views.cso_register, name="cso_register"),
+    path("cso-register/<int:pk>/verify-registration/", views.cso_registration_verify, name="cso_registration_verify"),
+    path("cso-register/training/<int:pk>/verify/", views.cso_training_verify, name="cso_training_verify"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
     path("handovers/<int:pk>/<str:action>/", views.handover_transition, name="handover_transition"),

@@ -11,6 +11,7 @@ from .organisations import (  # noqa: F401
     role_end,
 )
 from .people import person_detail  # noqa: F401
+from .clinical_safety_officers import cso_register, cso_registration_verify, cso_training_verify  # noqa: F401
 from .change_requests import change_request_decide, change_request_list  # noqa: F401
 from .handover import handover_detail, handover_item_update, handover_start, handover_transition, handover_url  # noqa: F401
 from .communications import (  # noqa: F401

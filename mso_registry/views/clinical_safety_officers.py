@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.domain import DomainError
 
-from . import permissions, selectors, services
-from .models import ClinicalSafetyTraining
+from .. import permissions, selectors, services
+from ..models import ClinicalSafetyTraining
 
 
 @login_required
