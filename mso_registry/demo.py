@@ -49,7 +49,7 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             assignment = RoleAssignment.objects.create(
                 user=registry_admin, role=Role.REGISTRY_ADMIN, start_date=date(2024, 4, 1)
             )
-            audit_record(actor=None, action="role.assigned", target=assignment, changes={"role": [None, "registry_admin"]})
+            audit_record(actor=None, action="role.assigned", target=assignment, changes={"role": [None, Role.REGISTRY_ADMIN]})
 
         by_code = {}
         for code, name, kind, region, mailbox, icb_code in ORGANISATIONS:

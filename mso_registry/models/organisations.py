@@ -118,7 +118,7 @@ class RoleAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation"],
-                condition=Q(role="mso", end_date__isnull=True),
+                condition=Q(role=Role.MSO, end_date__isnull=True),
                 name="one_current_mso_per_organisation",
                 violation_error_message="This organisation already has a current MSO.",
             ),
@@ -129,8 +129,8 @@ class RoleAssignment(models.Model):
                 violation_error_message="This person already holds this role here.",
             ),
             models.CheckConstraint(
-                condition=Q(role="registry_admin", organisation__isnull=True)
-                | (~Q(role="registry_admin") & Q(organisation__isnull=False)),
+                condition=Q(role=Role.REGISTRY_ADMIN, organisation__isnull=True)
+                | (~Q(role=Role.REGISTRY_ADMIN) & Q(organisation__isnull=False)),
                 name="national_roles_have_no_organisation",
             ),
             models.CheckConstraint(

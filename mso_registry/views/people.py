@@ -10,7 +10,7 @@ from core.domain import DomainError
 
 from .. import permissions, selectors, services
 from ..forms import ProfessionalDetailsForm, TrainingForm
-from ..models import ProfessionalDetails, RoleAssignment
+from ..models import ProfessionalDetails, Role, RoleAssignment
 
 
 @login_required
@@ -48,7 +48,7 @@ def person_detail(request, pk):
             "roles": RoleAssignment.objects.filter(user=person).select_related("organisation").order_by("-start_date"),
             "training": person.clinical_safety_training.all(),
             "signing_refusals": selectors.cso_signing_refusals(person),
-            "is_cso": RoleAssignment.objects.current().filter(user=person, role="cso").exists(),
+            "is_cso": RoleAssignment.objects.current().filter(user=person, role=Role.CSO).exists(),
             "can_edit": can_edit,
             "details_form": details_form,
             "training_form": training_form,
