@@ -46,11 +46,11 @@ class BoardReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "month"], name="one_board_report_per_organisation_month"),
             models.CheckConstraint(
-                condition=Q(status="draft") | (Q(issued_at__isnull=False) & ~Q(content_hash="") & Q(content__isnull=False)),
+                condition=Q(status=BoardReportStatus.DRAFT) | (Q(issued_at__isnull=False) & ~Q(content_hash="") & Q(content__isnull=False)),
                 name="issued_board_report_is_frozen_and_hashed",
             ),
             models.CheckConstraint(
-                condition=~Q(status="acknowledged") | Q(acknowledged_by__isnull=False),
+                condition=~Q(status=BoardReportStatus.ACKNOWLEDGED) | Q(acknowledged_by__isnull=False),
                 name="acknowledged_board_report_names_its_director",
             ),
         ]

@@ -4,6 +4,8 @@ services call them again so that a hand-made request is refused too."""
 from mso_registry.models import MSO_TEAM_ROLES, Role
 from mso_registry.permissions import holds_role, is_registry_admin
 
+from .models import BoardReportStatus
+
 # The MSO or deputy answers for the report to the board; the safety team helps and reads it.
 ISSUING_ROLES = frozenset({Role.MSO, Role.DEPUTY_MSO})
 
@@ -21,7 +23,7 @@ def can_issue(user, report) -> bool:
 
 
 def can_acknowledge_report(user, report) -> bool:
-    return report.status == "issued" and holds_role(user, report.organisation, {Role.BOARD_DIRECTOR})
+    return report.status == BoardReportStatus.ISSUED and holds_role(user, report.organisation, {Role.BOARD_DIRECTOR})
 
 
 def can_see_national_spc(user) -> bool:

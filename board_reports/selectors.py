@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from clinical_safety.models import Hazard, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
+from clinical_safety.models import Hazard, HazardStatus, HealthITSystem, SafetyCaseReport, SafetyCaseStatus
 from incidents.models import (
     OPEN_STATUSES,
     ErrorType,
@@ -26,7 +26,7 @@ from incidents.models import (
     Stage,
 )
 from incidents.selectors import monthly_summary_cells
-from mso_registry.models import MSO_TEAM_ROLES, CommunicationRecipient, Region, Role
+from mso_registry.models import MSO_TEAM_ROLES, CommunicationRecipient, NationalCommunication, Region, Role
 from mso_registry.selectors import current_roles_of
 
 from .models import BoardReport
@@ -177,7 +177,7 @@ def _clinical_safety(organisation) -> dict:
     systems = HealthITSystem.objects.filter(organisation=organisation)
     hazards = (
         Hazard.objects.filter(system__organisation=organisation)
-        .exclude(status="closed")
+        .exclude(status=HazardStatus.CLOSED)
         .filter(Q(residual_rating__gte=4) | Q(residual_rating=3, residual_justification=""))
         .select_related("system")
         .order_by("-residual_rating", "system__name", "number")
@@ -207,7 +207,7 @@ def _communications(organisation, today: date) -> list[dict]:
     copies = (
         CommunicationRecipient.objects.filter(organisation=organisation)
         .exclude(state=CommunicationRecipient.State.COMPLETED)
-        .filter(communication__kind="action_required")
+        .filter(communication__kind=NationalCommunication.Kind.ACTION_REQUIRED)
         .select_related("communication")
         .order_by("communication__action_required_by")
     )

@@ -138,8 +138,8 @@ def board_report_issue(*, report: BoardReport, actor, narrative: str) -> tuple[B
         report.save(update_fields=["narrative", "content", "content_hash", "status", "issued_at", "issued_by"])
         directors = director_recipients(report.organisation)
         audit_record(actor=actor, action="board_report.issued", target=report, organisation=report.organisation,
-                     changes={"status": ["draft", "issued"], "content_hash": [None, report.content_hash],
-                              "directors_emailed": [None, directors]})
+                     changes={"status": [BoardReportStatus.DRAFT, BoardReportStatus.ISSUED],
+                              "content_hash": [None, report.content_hash], "directors_emailed": [None, directors]})
         for email in directors:
             notification_queue(
                 recipient=email,
@@ -170,7 +170,8 @@ def board_report_acknowledge(*, report: BoardReport, actor, comment: str = "") -
         report.acknowledgement = comment.strip()
         report.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledgement"])
         audit_record(actor=actor, action="board_report.acknowledged", target=report, organisation=report.organisation,
-                     changes={"status": ["issued", "acknowledged"], "acknowledgement": [None, report.acknowledgement]})
+                     changes={"status": [BoardReportStatus.ISSUED, BoardReportStatus.ACKNOWLEDGED],
+                              "acknowledgement": [None, report.acknowledgement]})
         for email in mso_team_recipients(report.organisation):
             notification_queue(
                 recipient=email,

@@ -11,13 +11,13 @@ from mso_registry.services import cso_registration_verify, cso_training_verify
 from users.models import User
 
 from . import services
-from .models import HealthITSystem, Standard
+from .models import HazardStatus, HealthITSystem, Standard
 
 SYSTEM_NAME = "MedChart EPMA"
 
 
 def _hazard(title, description, causes, effect, impact, existing, initial, residual, controls, justification="",
-            actions="", status="open", review_in_days=180):
+            actions="", status=HazardStatus.OPEN, review_in_days=180):
     return {
         "review_in_days": review_in_days,
         "details": {

@@ -267,7 +267,7 @@ class SafetyCaseReport(models.Model):
         ordering = ["system", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="approved") | (Q(decided_by__isnull=False) & ~Q(content_hash="")),
+                condition=~Q(status=SafetyCaseStatus.APPROVED) | (Q(decided_by__isnull=False) & ~Q(content_hash="")),
                 name="approved_safety_case_is_decided_and_hashed",
             ),
             models.CheckConstraint(

@@ -12,7 +12,7 @@ from mso_registry.models import Organisation
 from users.models import User
 
 from . import candour, candour_services, psirf_services, services
-from .models import CandourRecord, ErrorType, MedicationIncident, ResponsePlanRule, Route, Stage
+from .models import CandourRecord, ErrorType, MedicationIncident, PhysicalHarm, ResponsePlanRule, ResponseType, Route, Stage
 
 PLAN_MARKER = "High-alert medicine with moderate harm or worse"
 
@@ -54,11 +54,12 @@ def seed() -> bool:
 
 def _plan(riverside, mso):
     for details in (
-        {"name": PLAN_MARKER, "response_type": "aar", "order": 10, "high_alert": True, "minimum_harm": "moderate"},
-        {"name": "Omitted or delayed doses of time-critical medicines", "response_type": "thematic", "order": 20,
+        {"name": PLAN_MARKER, "response_type": ResponseType.AAR, "order": 10, "high_alert": True,
+         "minimum_harm": PhysicalHarm.MODERATE},
+        {"name": "Omitted or delayed doses of time-critical medicines", "response_type": ResponseType.THEMATIC, "order": 20,
          "error_type": ErrorType.OMITTED_DELAYED},
-        {"name": "Moderate harm or worse while giving medicines", "response_type": "mdt", "order": 30,
-         "minimum_harm": "moderate", "stage": Stage.ADMINISTERING},
+        {"name": "Moderate harm or worse while giving medicines", "response_type": ResponseType.MDT, "order": 30,
+         "minimum_harm": PhysicalHarm.MODERATE, "stage": Stage.ADMINISTERING},
     ):
         psirf_services.plan_rule_add(actor=mso, organisation=riverside, details=details)
 
@@ -80,7 +81,7 @@ def _candour_done_with_aar(riverside, mso, staff):
     candour_services.candour_letter_sent(record=record, actor=mso, sent_on=today - timedelta(days=19),
                                          letter_text=candour.letter_draft(facts))
     aar = psirf_services.response_commission(
-        actor=mso, incidents=[incident], response_type="aar", title="Insulin given twice on Ward 12", lead=mso,
+        actor=mso, incidents=[incident], response_type=ResponseType.AAR, title="Insulin given twice on Ward 12", lead=mso,
         participants="Ward 12 nurses on the evening shift, the prescriber, a ward pharmacist",
         commissioned_on=today - timedelta(days=22))
     psirf_services.response_update(actor=mso, response=aar, details={
@@ -119,7 +120,7 @@ def _psii_on_a_never_event(riverside, mso, staff):
         apology_given=True, relevant_person="the patient's son",
         note="Explained the daily dispensing, apologised, and said a patient safety incident investigation will follow.")
     psirf_services.response_commission(
-        actor=mso, incidents=[incident], response_type="psii", title="Methotrexate dispensed daily instead of weekly",
+        actor=mso, incidents=[incident], response_type=ResponseType.PSII, title="Methotrexate dispensed daily instead of weekly",
         lead=mso, participants="Chief Pharmacist, dispensary team, rheumatology", commissioned_on=timezone.localdate() - timedelta(days=7))
 
 
@@ -132,5 +133,5 @@ def _thematic_review_of_omitted_doses(riverside, mso, staff):
                                psychological_harm="none", description="Co-careldopa dose missed: not on the ward.",
                                medicines=[{"name": "Co-careldopa", "route": Route.ORAL, "dose": "25/100 mg"}]))
     psirf_services.response_commission(
-        actor=mso, incidents=omitted, response_type="thematic", title="Omitted and delayed doses", lead=mso,
+        actor=mso, incidents=omitted, response_type=ResponseType.THEMATIC, title="Omitted and delayed doses", lead=mso,
         participants="Medication Safety Committee, ward managers, pharmacy")

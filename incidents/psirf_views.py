@@ -11,6 +11,7 @@ from core.domain import DomainError
 from mso_registry.models import Organisation
 
 from . import permissions, psirf_selectors, psirf_services, selectors
+from .models import ResponseType
 from .psirf_forms import CommissionForm, LinkActionsForm, PlanRuleForm, ResponseRecordForm, ThematicFilterForm, ThematicStartForm
 
 
@@ -193,7 +194,7 @@ def thematic(request):
             data = start_form.cleaned_data
             try:
                 response = psirf_services.response_commission(
-                    actor=request.user, incidents=data["incidents"], response_type="thematic", title=data["title"],
+                    actor=request.user, incidents=data["incidents"], response_type=ResponseType.THEMATIC, title=data["title"],
                     lead=data["lead"], participants=data["participants"])
             except DomainError as error:
                 messages.error(request, str(error))

@@ -10,7 +10,7 @@ from notifications.services import notification_queue
 from .. import permissions, rules
 from ..candour_services import candour_on_grade
 from ..lfpse.services import lfpse_on_change
-from ..models import TRANSITIONS_BY_NAME, MedicationIncident, Status
+from ..models import TRANSITIONS_BY_NAME, LearningResponse, MedicationIncident, ResponseType, Status
 from ..recipients import incident_url
 from ..summary import incident_cells, summary_change
 from .shared import _locked, _red_flag_raise, _require_open, _require_reviewer
@@ -71,7 +71,8 @@ def _check_ready_to_close(incident: MedicationIncident) -> None:
         problems.append(f"complete the {open_actions} open action{'s' if open_actions != 1 else ''}")
     # PSIRF: the incident's own learning response must finish before it can close. A thematic review looks
     # across many incidents over months, so it does not hold each of them open.
-    for response in incident.learning_responses.filter(status="open").exclude(response_type="thematic"):
+    responses = incident.learning_responses.filter(status=LearningResponse.Status.OPEN)
+    for response in responses.exclude(response_type=ResponseType.THEMATIC):
         problems.append(f"complete the {response.get_response_type_display()} “{response.title}”")
     if problems:
         raise DomainError(f"Before closing {incident.reference}, " + ", ".join(problems) + ".")

@@ -27,9 +27,10 @@ def incident_navigation(context) -> dict:
     }
 
 
-STATUS_CLASSES = {"submitted": "text-bg-primary", "in_review": "text-bg-warning", "reopened": "text-bg-warning",
-                  "awaiting_actions": "text-bg-info"}
-HARM_CLASSES = {"severe": "text-bg-danger", "fatal": "text-bg-danger", "moderate": "text-bg-warning"}
+STATUS_CLASSES = {Status.SUBMITTED: "text-bg-primary", Status.IN_REVIEW: "text-bg-warning",
+                  Status.REOPENED: "text-bg-warning", Status.AWAITING_ACTIONS: "text-bg-info"}
+HARM_CLASSES = {PhysicalHarm.SEVERE: "text-bg-danger", PhysicalHarm.FATAL: "text-bg-danger",
+                PhysicalHarm.MODERATE: "text-bg-warning"}
 RED_FLAG = mark_safe('<span class="badge text-bg-danger">Red flag</span>')
 
 
