@@ -7,6 +7,7 @@ or the national chain): its place, the previous event's hash and its own HMAC.""
 
 import json
 import logging
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
@@ -94,8 +95,10 @@ class _SealOnCommit:
 
     def __init__(self):
         self.scopes: set[str] = set()
+        self.ran = False  # tests run callbacks inside a transaction that never commits, and it keeps them
 
     def __call__(self):
+        self.ran = True
         audit_seal_enqueue(scopes=sorted(self.scopes))
 
 
@@ -103,7 +106,7 @@ def _seal_after_commit(scope: str) -> None:
     # Django keeps the transaction's callbacks as (savepoint ids, callback, robust). A callback from
     # a savepoint that is rolled back goes with it, and so do the events written inside it.
     for _, callback, _ in transaction.get_connection().run_on_commit:
-        if isinstance(callback, _SealOnCommit):
+        if isinstance(callback, _SealOnCommit) and not callback.ran:
             callback.scopes.add(scope)
             return
     callback = _SealOnCommit()
@@ -111,14 +114,35 @@ def _seal_after_commit(scope: str) -> None:
     transaction.on_commit(callback)
 
 
+# A busy worker process commits audited changes many times a second (every API call is one). It
+# publishes one seal task per scope per this many seconds, to run that long after it was published:
+# every event this process commits in the meantime is committed before that task runs, so it is
+# sealed by it, and the broker is asked once instead of once a change.
+SEAL_AFTER_SECONDS = 1.0
+_seal_due: dict[str, float] = {}  # scope -> time.monotonic() by which the task published for it runs
+
+
 def audit_seal_enqueue(*, scopes: list[str]) -> bool:
-    """Queue the sealing of these scopes. A broker that is down or stalled is logged, never raised:
-    the sweep on beat seals what is left."""
+    """Queue the sealing of these scopes, unless a task this process published will run after now
+    anyway. A broker that is down or stalled is logged, never raised: the sweep on beat seals what is
+    left."""
     from .tasks import seal_audit_chains  # here, not at the top: tasks imports this module
 
-    return publish_or_leave_to_sweep(
-        seal_audit_chains, [scopes], what=f"the audit seal of {len(scopes)} chain(s)", sweep_will="seal them"
+    if seal_audit_chains.app.conf.task_always_eager:  # runs now, in this process: nothing to gather
+        return publish_or_leave_to_sweep(
+            seal_audit_chains, [scopes], what=f"the audit seal of {len(scopes)} chain(s)", sweep_will="seal them"
+        )
+    now = time.monotonic()
+    due = [scope for scope in scopes if _seal_due.get(scope, 0.0) <= now]
+    if not due:
+        return True
+    published = publish_or_leave_to_sweep(
+        seal_audit_chains, [due], what=f"the audit seal of {len(due)} chain(s)", sweep_will="seal them",
+        countdown=SEAL_AFTER_SECONDS,
     )
+    if published:
+        _seal_due.update((scope, now + SEAL_AFTER_SECONDS) for scope in due)
+    return published
 
 
 def audit_seal(*, scope: str) -> int:

@@ -15,16 +15,16 @@ PAUSE_AFTER_BROKER_FAILURE_SECONDS = 30
 _paused_until = 0.0  # time.monotonic() value
 
 
-def publish_or_leave_to_sweep(task, args: list, *, what: str, sweep_will: str) -> bool:
-    """Publish a task, or leave its work to the beat sweep if the broker failed just now or fails now.
-    Never raises: the caller's change has already committed."""
+def publish_or_leave_to_sweep(task, args: list, *, what: str, sweep_will: str, countdown: float | None = None) -> bool:
+    """Publish a task (to run `countdown` seconds from now, if given), or leave its work to the beat sweep
+    if the broker failed just now or fails now. Never raises: the caller's change has already committed."""
     global _paused_until
     eager = task.app.conf.task_always_eager  # no broker, nothing to pause
     if not eager and time.monotonic() < _paused_until:
         logger.warning("Broker failed recently; %s left to the sweep", what)
         return False
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, retry=False, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure must leave the request alone
         if not eager:
             _paused_until = time.monotonic() + PAUSE_AFTER_BROKER_FAILURE_SECONDS

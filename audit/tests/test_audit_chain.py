@@ -4,6 +4,7 @@
 import hashlib
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -116,7 +117,35 @@ def test_one_transaction_queues_one_seal_for_every_scope_it_wrote(registry_admin
         with django_capture_on_commit_callbacks(execute=True):
             # Three events in Riverside's chain (the role, the change request, its acceptance).
             role_assign(actor=registry_admin, user=UserFactory(), role=Role.MSO, organisation=riverside)
-    publish.assert_called_once_with(args=[[scope_of(riverside.pk)]], retry=False)
+    publish.assert_called_once_with(args=[[scope_of(riverside.pk)]], retry=False, countdown=None)
+
+
+def test_with_a_broker_one_seal_a_second_is_published_per_scope_and_runs_after_the_changes_it_covers(
+    registry_admin, riverside, hillside, django_capture_on_commit_callbacks, monkeypatch
+):
+    from audit import services as audit_services
+    from audit import tasks
+    from config.celery_app import app
+
+    clock = [1000.0]
+    monkeypatch.setattr(audit_services, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    app.conf.task_always_eager = False  # the conftest fixture puts it back
+    with mock.patch.object(tasks.seal_audit_chains, "apply_async") as publish:
+        for name in ("Riverside One", "Riverside Two"):
+            with django_capture_on_commit_callbacks(execute=True):
+                organisation_update(actor=registry_admin, organisation=riverside, name=name)
+        clock[0] += 0.5
+        with django_capture_on_commit_callbacks(execute=True):
+            organisation_update(actor=registry_admin, organisation=hillside, name="Hillside Two")
+            organisation_update(actor=registry_admin, organisation=riverside, name="Riverside Three")
+        assert publish.call_args_list == [
+            mock.call(args=[[scope_of(riverside.pk)]], retry=False, countdown=audit_services.SEAL_AFTER_SECONDS),
+            mock.call(args=[[scope_of(hillside.pk)]], retry=False, countdown=audit_services.SEAL_AFTER_SECONDS),
+        ]
+        clock[0] += audit_services.SEAL_AFTER_SECONDS  # Riverside's task has run: the next change needs another
+        with django_capture_on_commit_callbacks(execute=True):
+            organisation_update(actor=registry_admin, organisation=riverside, name="Riverside Four")
+    assert publish.call_count == 3 and publish.call_args.kwargs["args"] == [[scope_of(riverside.pk)]]
 
 
 def test_events_are_sealed_on_commit(registry_admin, riverside, django_capture_on_commit_callbacks):
