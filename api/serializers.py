@@ -85,6 +85,10 @@ class MedicineSerializer(serializers.Serializer):
     high_alert = serializers.BooleanField()
 
 
+# One field object formats every date and time the fast representation writes, exactly as DRF would.
+_MOMENT = serializers.DateTimeField()
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """An incident as the review queue and page show it to the MSO team. The reporter is never named by
     the API (an anonymous report has none, and a named one is the MSO team's to see at the page)."""
@@ -107,6 +111,42 @@ class IncidentSerializer(serializers.ModelSerializer):
     def get_error_types(self, incident) -> list[str]:
         return sorted(row.error_type for row in incident.error_type_rows.all())
 
+    def to_representation(self, incident) -> dict:
+        """The fields above, read directly: a list call serialises up to 200 incidents, and DRF's walk
+        through each field object was a fifth of its time. The declared fields stay for the schema and
+        for `generic_representation`, which the tests hold this to."""
+        moment = _MOMENT.to_representation
+        return {
+            "reference": incident.reference,
+            "organisation": incident.organisation.ods_code,
+            "status": incident.status,
+            "occurred_at": moment(incident.occurred_at),
+            "submitted_at": moment(incident.submitted_at),
+            "department": incident.department,
+            "stage": incident.stage,
+            "error_types": self.get_error_types(incident),
+            "never_event": incident.never_event,
+            "physical_harm": incident.physical_harm,
+            "psychological_harm": incident.psychological_harm,
+            "ncc_merp_category": incident.ncc_merp_category,
+            "high_alert": incident.high_alert,
+            "red_flag": incident.red_flag,
+            "red_flags": incident.red_flags,
+            "anonymous": incident.is_anonymous,
+            "medicines": [
+                {"name": m.name, "route": m.route, "dose": m.dose, "high_alert": m.high_alert}
+                for m in incident.medicines.all()
+            ],
+            "description": incident.description,
+            "immediate_action": incident.immediate_action,
+            "contributing_factors": incident.contributing_factors,
+            "closed_at": None if incident.closed_at is None else moment(incident.closed_at),
+            "learning_summary": incident.learning_summary,
+        }
+
+    def generic_representation(self, incident) -> dict:
+        return super().to_representation(incident)
+
 
 class IncidentCreatedSerializer(IncidentSerializer):
     follow_up_code = serializers.CharField(
@@ -115,6 +155,9 @@ class IncidentCreatedSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "follow_up_code"]
+
+    def to_representation(self, incident) -> dict:
+        return {**super().to_representation(incident), "follow_up_code": getattr(incident, "follow_up_code", None)}
 
 
 class DirectoryEntrySerializer(serializers.ModelSerializer):

@@ -129,7 +129,7 @@ class IncidentListCreate(mixins.ListModelMixin, ApiView):
         return Scope.INCIDENTS_WRITE if self.request.method == "POST" else Scope.INCIDENTS_READ
 
     def get_queryset(self):
-        return incident_selectors.review_queue_of(self.organisation_ids()).prefetch_related("error_type_rows")
+        return incident_selectors.incidents_of(self.organisation_ids())
 
     @extend_schema(operation_id="incidents_list", summary="The organisation's incidents, newest first, with the review queue's filters")
     def get(self, request):
@@ -203,7 +203,7 @@ class IncidentDetail(ApiView):
 
     @extend_schema(operation_id="incidents_read", summary="One of the organisation's incidents, by its reference")
     def get(self, request, reference: str):
-        queryset = incident_selectors.review_queue_of(self.organisation_ids()).prefetch_related("error_type_rows")
+        queryset = incident_selectors.incidents_of(self.organisation_ids())
         return Response(self.get_serializer(get_object_or_404(queryset, reference=reference)).data)
 
 

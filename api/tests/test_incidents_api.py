@@ -161,3 +161,40 @@ def test_a_client_whose_creator_left_may_no_longer_report(make_client, riverside
     forget_current_roles(riverside_admin)
     answer = api.post(URL, report_body(), format="json")
     assert answer.status_code == 403 and "organisation you work for" in answer.json()["detail"]
+
+
+def test_the_written_out_representation_is_exactly_drf_s(make_client, riverside):
+    """IncidentSerializer reads its fields directly for speed; it must say what DRF's own walk says,
+    for every kind of incident: anonymous, closed, red-flagged, summer and winter time, several medicines."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from api.serializers import IncidentCreatedSerializer, IncidentSerializer
+    from incidents.selectors import incidents_of
+
+    _, api = make_client()
+    bodies = [
+        report_body(),
+        report_body(anonymous=True, physical_harm="severe", never_event="", contributing_factors=["organisation", "task"],
+                    error_types=["overdose", "wrong_time"],
+                    medicines=[{"name": "Insulin aspart", "route": "subcutaneous", "dose": "10 units", "high_alert": True},
+                               {"name": "Paracetamol", "route": "", "dose": ""}]),
+        report_body(occurred_on="2026-07-14", occurred_time="23:30", immediate_action="Dose given late.",
+                    psychological_harm="low"),
+    ]
+    for body in bodies:
+        assert api.post(URL, body, format="json").status_code == 201
+    MedicationIncident.objects.filter(pk=MedicationIncident.objects.order_by("pk").first().pk).update(
+        status="closed", closed_at=timezone.make_aware(datetime(2026, 8, 1, 9, 15, 30, 123456)),
+        learning_summary="Checklist changed.", ncc_merp_category="C",
+    )
+    incidents = list(incidents_of([riverside.pk]))
+    assert len(incidents) == 3
+    for incident in incidents:
+        assert IncidentSerializer(incident).data == IncidentSerializer().generic_representation(incident)
+        assert list(IncidentSerializer(incident).data) == IncidentSerializer.Meta.fields
+    incident = incidents[0]
+    incident.follow_up_code = "ABCD-EFGH"
+    assert IncidentCreatedSerializer(incident).data == IncidentCreatedSerializer().generic_representation(incident)
+    assert IncidentCreatedSerializer(incident).data["follow_up_code"] == "ABCD-EFGH"

@@ -7,6 +7,7 @@ from .reports import (  # noqa: F401
     incident_by_follow_up_code,
     incident_for_page,
     incident_summary,
+    incidents_of,
     incidents_visible_to,
     my_reports,
     review_queue,

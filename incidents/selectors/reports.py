@@ -70,6 +70,18 @@ def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
     )
 
 
+def incidents_of(organisation_ids) -> QuerySet[MedicationIncident]:
+    """The organisations' incidents, newest first, with their medicines and error types: what the API
+    shows of each, without the queue page's badges (open actions, escalations, candour), which it
+    would fetch and never show."""
+    return (
+        MedicationIncident.objects.filter(organisation_id__in=organisation_ids)
+        .select_related("organisation")
+        .prefetch_related("medicines", "error_type_rows")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
 def my_reports(user) -> QuerySet[MedicationIncident]:
     """The user's own named reports, newest first (anonymous reports are not linked to anyone)."""
     return MedicationIncident.objects.filter(reporter=user).select_related("organisation").order_by("-submitted_at")
