@@ -4,9 +4,11 @@ for a lock (pg_stat_activity, wait_event_type 'Lock') and which backends hold it
 Run beside the report POST while national communications are sent: it counts the samples in which a report
 waited for a lock at all, and those in which the lock was held by the sender's backend. The second is the
 question issue 14 asks (does a national send ever hold up a report?), answered from PostgreSQL itself rather
-than read from the response times of a shared 2-core machine."""
+than read from the response times of a shared 2-core machine. It also counts what else the requests' backends
+were seen waiting for (IO:WALSync, LWLock:WALWrite...): what a send costs them when it is not a lock."""
 
 import threading
+from collections import Counter
 import time
 import urllib.parse
 
@@ -19,6 +21,7 @@ class LockWatch(threading.Thread):
         self.url, self.sender_backends = url, sender_backends
         self.samples = self.waiting = self.waiting_on_sender = 0
         self.most_waiting = 0
+        self.waits = Counter()  # "type:event" -> samples in which a request's backend was waiting for it
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -38,6 +41,12 @@ class LockWatch(threading.Thread):
                 )
                 rows = cursor.fetchall()
                 sender = self.sender_backends()
+                cursor.execute(
+                    "SELECT pid, wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE datname = %s "
+                    "AND state = 'active' AND wait_event IS NOT NULL AND pid <> pg_backend_pid()",
+                    [database],
+                )
+                self.waits.update({event for pid, event in cursor.fetchall() if pid not in sender})
                 self.samples += 1
                 waiting = [pid for pid, _ in rows if pid not in sender]
                 self.waiting += bool(waiting)
@@ -51,4 +60,5 @@ class LockWatch(threading.Thread):
         self.join(timeout=10)
         return {"samples": self.samples, "samples_with_a_request_waiting_for_a_lock": self.waiting,
                 "samples_with_a_request_waiting_for_the_sender": self.waiting_on_sender,
-                "most_requests_waiting_at_once": self.most_waiting}
+                "most_requests_waiting_at_once": self.most_waiting,
+                "requests_waiting_for": dict(self.waits.most_common(8))}

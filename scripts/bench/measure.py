@@ -90,6 +90,7 @@ def start_sender() -> tuple[subprocess.Popen, Path]:
     """sender.py: national communications sent one after another until stopped (see its docstring)."""
     result = OUT_DIR / "sender.json"
     result.unlink(missing_ok=True)
+    result.with_suffix(".backend").unlink(missing_ok=True)
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "sender.py"), str(result)], cwd=BASE_DIR, env=dict(os.environ),
         stdout=open(OUT_DIR / "sender.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
@@ -109,3 +110,13 @@ def stop_sender(sender: tuple[subprocess.Popen, Path]) -> dict:
     if not result.exists():
         raise SystemExit(f"sender.py failed; see {OUT_DIR / 'sender.log'}")
     return json.loads(result.read_text())
+
+
+def sender_backends(sender: tuple[subprocess.Popen, Path] | None) -> set[int]:
+    """The PostgreSQL backend pid the sender wrote once connected (none before, or without a sender)."""
+    if sender is None:
+        return set()
+    try:
+        return {int(sender[1].with_suffix(".backend").read_text())}
+    except (OSError, ValueError):
+        return set()

@@ -45,10 +45,15 @@ from bench_config import (
     log,
 )
 from database import _django_setup, ensure_dataset  # noqa: F401 - profile.py reaches the set-up as run._django_setup
-from measure import query_count, run_load, start_sender, stop_sender
+from lockwatch import LockWatch
+from measure import query_count, run_load, sender_backends, start_sender, stop_sender
 from report import machine, postgres_version, table, update_readme
 from server import start_server, stop_server
 from sessions import mint_sessions
+
+
+# The report POST alone and during the sends: lockwatch.py samples who waits for whom in both.
+WATCHED_FOR_LOCKS = ("report_form_post", SENDING)
 
 
 def main() -> None:
@@ -87,13 +92,20 @@ def main() -> None:
                 base = run_load("minimal", targets, targets_file, BASELINE_SECONDS)
             log(f"{key}: {queries} queries; loading for {SECONDS} s")
             sender = start_sender() if key == SENDING else None
+            # The report POST, with and without the sender: which requests waited for a lock, and on whom.
+            watch = LockWatch(url, lambda: sender_backends(sender)) if key in WATCHED_FOR_LOCKS else None
+            if watch:
+                watch.start()
             try:
                 load_at_start = os.getloadavg()[0]
                 results[key] = {**run_load(key, targets, targets_file), "queries": queries, "alone_ms": alone,
                                 "alone_cpu_ms": alone_cpu, "load_1min_at_start": round(load_at_start, 1)}
             finally:
+                locks = watch.stop() if watch else None
                 if sender:
                     sending = stop_sender(sender)
+            if locks:
+                results[key]["locks"] = locks
             if sender:
                 results[key]["sending"] = sending
             results[key]["baseline_rps"] = results[key]["rps"] if key == "minimal" else base["rps"]
@@ -123,12 +135,22 @@ def main() -> None:
     )
     if SENDING in results and "report_form_post" in results:
         sending, alone_post = results[SENDING], results["report_form_post"]
+        sent = sending["sending"]
         summary += (
-            f" While {sending['sending']['sends']} national communications to {sending['sending']['organisations']:,} "
-            f"organisations were sent one after another (each send {sending['sending']['send_seconds_median']} s, "
-            f"median), the report POST's p95 was {sending['p95_ms']:.0f} ms against {alone_post['p95_ms']:.0f} ms "
-            f"without (\"no slower\" is within {SENDING_TOLERANCE - 1:.0%} of it)."
+            f" While {sent['sends']} national communications to {sent['organisations']:,} organisations were sent one "
+            f"after another (each send {sent['send_seconds_median']} s, median; the sender and its database backend "
+            f"at nice {sent.get('nice', 0)}), the report POST's p95 was {sending['p95_ms']:.0f} ms against "
+            f"{alone_post['p95_ms']:.0f} ms without (\"no slower\" is within {SENDING_TOLERANCE - 1:.0%} of it)."
         )
+        if sending.get("locks") and alone_post.get("locks"):
+            during, alone_locks = sending["locks"], alone_post["locks"]
+            summary += (
+                f" Sampled every 50 ms from pg_stat_activity: a report waited for a lock held by the sender in "
+                f"{during['samples_with_a_request_waiting_for_the_sender']} of {during['samples']} samples; a report "
+                f"waited for any lock (another report's) in {during['samples_with_a_request_waiting_for_a_lock']} of "
+                f"{during['samples']} during the sends and {alone_locks['samples_with_a_request_waiting_for_a_lock']} "
+                f"of {alone_locks['samples']} without."
+            )
     markdown = "\n".join([summary, "", *lines])
     print("\n" + markdown + "\n")
     (OUT_DIR / f"latest-{TOOL}.json").write_text(json.dumps({
