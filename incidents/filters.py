@@ -3,14 +3,14 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from core.forms import CalendarDateFilter
 
 from .candour_selectors import incidents_with_candour
 from .lfpse.models import LfpseState
-from .models import MedicationIncident, PhysicalHarm, Stage, Status
+from .models import HARM_RANK, MedicationIncident, PhysicalHarm, Stage, Status
 
 
 # Each sort ends on the primary key, so that rows that tie still page predictably.
@@ -75,4 +75,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return queryset.filter(red_flag=True) if value == "yes" else queryset
 
     def sort_by(self, queryset, name, value):
+        if value == "most_harm":
+            queryset = queryset.annotate(harm_rank=Case(
+                *(When(physical_harm=k, then=Value(v)) for k, v in HARM_RANK.items()), output_field=IntegerField()
+            ))
         return queryset.order_by(*SORTS.get(value, SORTS["newest"])[1])

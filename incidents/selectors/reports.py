@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from .. import permissions
 from ..candour_selectors import LIVE_OPEN
 from ..codes import follow_up_code_hash
-from ..models import HARM_RANK, CandourRecord, Escalation, IncidentAction, MedicationIncident
+from ..models import CandourRecord, Escalation, IncidentAction, MedicationIncident
 
 
 def incidents_visible_to(user) -> QuerySet[MedicationIncident]:
@@ -43,7 +43,6 @@ def review_queue(user) -> QuerySet[MedicationIncident]:
 
 def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
     """The review queue of these organisations (the page's, for its reader; the API's, for its client)."""
-    harm_rank = Case(*(When(physical_harm=k, then=Value(v)) for k, v in HARM_RANK.items()), output_field=IntegerField())
     # A subquery per shown row, not a JOIN ... GROUP BY over every incident: with the grouping the
     # database had to aggregate the whole queue before it could take the first 25 by the index.
     open_actions = (
@@ -53,10 +52,8 @@ def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
     return (
         MedicationIncident.objects.filter(organisation_id__in=organisation_ids)
         .select_related("organisation")
-        .annotate(
-            harm_rank=harm_rank,
-            open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
-        )
+        # The harm rank to sort by is added by the filter only when that sort is chosen.
+        .annotate(open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0))
         # Open escalations by a second query on the page's ids: as an EXISTS column, PostgreSQL
         # hashed every open escalation in the country before returning the first 25 rows.
         .prefetch_related(
