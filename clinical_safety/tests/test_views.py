@@ -186,9 +186,30 @@ def test_the_system_page_queries_do_not_grow_with_hazards(client, epma, cso):
     for n in range(5):
         hazard = services.hazard_create(actor=cso, system=epma, details=hazard_details(title=f"Hazard {n}"))
         services.hazard_control_add(actor=cso, hazard=hazard, details={"control_type": "test", "description": "T"})
+    client.get(url)  # the heat maps of the changed log drawn once, as for `few`
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_heat_maps_follow_a_change_to_a_hazard_at_once(client, epma, cso):
+    """The maps are cached under the log's content hash, which every change to a hazard changes."""
+    client.force_login(cso)
+    url = reverse("clinical_safety:system_detail", args=[epma.pk])
+    hazard = services.hazard_create(actor=cso, system=epma, details=hazard_details())
+    rated_3 = 'class="rating-3"><span class="visually-hidden">Rating 3: </span>1<'
+
+    def residual_map(page: str) -> str:
+        return page[page.index("Residual risk: "):]
+
+    before = client.get(url).content.decode()
+    assert "Residual risk: 1 hazard<" in before and rated_3 not in residual_map(before)
+    services.hazard_update(actor=cso, hazard=hazard, details=hazard_details(
+        residual_likelihood=2, residual_justification="Further reduction would need a new supplier."))
+    after = client.get(url).content.decode()
+    assert rated_3 in residual_map(after)  # the hazard moved from rating 2 to 3
+    services.hazard_create(actor=cso, system=epma, details=hazard_details(title="Second hazard"))
+    assert "Residual risk: 2 hazards" in client.get(url).content.decode()
 
 
 def test_the_nav_link_shows_for_clinical_safety_roles_only(client, epma, cso, riverside_staff):

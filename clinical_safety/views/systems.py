@@ -85,7 +85,14 @@ def system_detail(request, pk):
     # A national system's log runs to a thousand hazards and more: the table shows it a page at a
     # time, the heat maps read light rows of every hazard, and the changed-since check a cached hash.
     page = Paginator(selectors.hazards_of(system), HAZARDS_PER_PAGE).get_page(request.GET.get("page"))
-    scores = selectors.hazard_heat_map_rows(system)
+    live_hash = selectors.hazard_log_live_hash(system)
+
+    def heat_maps():
+        # Called by the template only when its cached copy for this content hash is missing: the
+        # maps read every hazard, and any change to one changes the hash the services keep.
+        scores = selectors.hazard_heat_map_rows(system)
+        return [heat_map(scores, "initial"), heat_map(scores, "residual")]
+
     return render(
         request,
         "clinical_safety/system_detail.html",
@@ -93,10 +100,11 @@ def system_detail(request, pk):
             "system": system,
             "hazards": page.object_list,
             "page": page,
-            "hazard_count": len(scores),
-            "heat_maps": [heat_map(scores, "initial"), heat_map(scores, "residual")],
+            "hazard_count": page.paginator.count,
+            "heat_maps": heat_maps,
+            "live_hash": live_hash,
             "versions": versions,
-            "log_changed": latest is not None and selectors.hazard_log_live_hash(system) != latest.content_hash,
+            "log_changed": latest is not None and live_hash != latest.content_hash,
             "safety_cases": system.safety_cases.select_related("author", "decided_by", "hazard_log_version"),
             "can_edit": permissions.can_edit_system(request.user, system),
             "history": history_of(system)[:20],
