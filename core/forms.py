@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .widgets import DateInput
+from .widgets import DateInput, PlainSelect
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -71,3 +71,27 @@ class LimitedCharField(forms.CharField):
         if isinstance(widget, forms.Textarea):
             attrs.pop("maxlength", None)
         return attrs
+
+
+class _RowChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices as (pk, label) from plain rows of the fields the label needs, not model instances."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
+            yield (pk, self.field.label_from_values(*values))
+
+
+class RowModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for long lists (a trust's people): its options are built from plain rows and
+    written without a template per option (PlainSelect), while the chosen value is still checked
+    against the queryset and cleaned to the model instance as usual. `label_fields` are the fields
+    `label_from_values` is called with, in order."""
+
+    iterator = _RowChoiceIterator
+    widget = PlainSelect
+
+    def __init__(self, *, label_fields: tuple[str, ...], label_from_values, **kwargs):
+        super().__init__(**kwargs)
+        self.label_fields, self.label_from_values = label_fields, label_from_values

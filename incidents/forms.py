@@ -8,8 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField
-from core.widgets import DateInput, TimeInput
+from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField, RowModelChoiceField
+from core.widgets import DateInput, PlainSelect, TimeInput
 from mso_registry.models import Organisation
 
 from .models import (
@@ -182,12 +182,13 @@ def medicine_formset(data=None):
 
 
 class GradeForm(forms.Form):
-    physical_harm = forms.ChoiceField(label="Physical harm", choices=PhysicalHarm.choices)
-    psychological_harm = forms.ChoiceField(label="Psychological harm", choices=PsychologicalHarm.choices)
+    # PlainSelect: the same HTML, without a template per option (this form is on every incident page).
+    physical_harm = forms.ChoiceField(label="Physical harm", choices=PhysicalHarm.choices, widget=PlainSelect)
+    psychological_harm = forms.ChoiceField(label="Psychological harm", choices=PsychologicalHarm.choices, widget=PlainSelect)
     ncc_merp_category = forms.ChoiceField(
-        label="NCC MERP category", choices=[("", "Not set"), *NCCMERPCategory.choices], required=False
+        label="NCC MERP category", choices=[("", "Not set"), *NCCMERPCategory.choices], required=False, widget=PlainSelect
     )
-    never_event = forms.ChoiceField(label="Never Event", choices=NEVER_EVENT_CHOICES, required=False)
+    never_event = forms.ChoiceField(label="Never Event", choices=NEVER_EVENT_CHOICES, required=False, widget=PlainSelect)
     note = LimitedCharField(
         max_length=NOTE_MAX, label="Reason for the grade", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept in the audit trail. Needed when you change the reporter's grade.",
@@ -217,10 +218,19 @@ class LearningForm(forms.Form):
     )
 
 
+# An action's possible owners: everyone with a role in the organisation, named as User.get_full_name does.
+OWNER_LABEL_FIELDS = ("full_name", "email")
+
+
+def owner_label(full_name: str, email: str) -> str:
+    return f"{full_name or email} ({email})"
+
+
 class ActionForm(forms.Form):
     description = forms.CharField(label="Action", max_length=500, error_messages=_required("Describe the action."))
-    owner = forms.ModelChoiceField(
-        queryset=None, label="Owner", empty_label="Choose the owner", error_messages=_required("Choose who owns the action.")
+    owner = RowModelChoiceField(
+        queryset=None, label="Owner", empty_label="Choose the owner", error_messages=_required("Choose who owns the action."),
+        label_fields=OWNER_LABEL_FIELDS, label_from_values=owner_label,
     )
     due_date = CalendarDateField(
         label="Due date", widget=DateInput(),
@@ -230,7 +240,6 @@ class ActionForm(forms.Form):
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.email})"
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
@@ -248,16 +257,16 @@ class ActionDoneForm(forms.Form):
 
 
 class ActionReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(
+    owner = RowModelChoiceField(
         queryset=None, label="Give to", empty_label="Choose the new owner",
         error_messages={**_required("Choose who the action goes to."),
                         "invalid_choice": "Choose someone who works for the organisation now."},
+        label_fields=OWNER_LABEL_FIELDS, label_from_values=owner_label,
     )
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.email})"
 
 
 class FeedbackForm(forms.Form):

@@ -3,13 +3,15 @@ thematic view's filters. Input only; the services decide."""
 
 from django import forms
 
-from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField
+from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField, RowModelChoiceField
 
+from .forms import OWNER_LABEL_FIELDS, owner_label
 from .models import ErrorType, PhysicalHarm, ResponseType, Stage
 
 
-def _people(field):
-    field.label_from_instance = lambda u: f"{u.get_full_name()} ({u.email})"
+def _people_field(**kwargs) -> RowModelChoiceField:
+    """A choice of the organisation's people, named as an action's owners are."""
+    return RowModelChoiceField(queryset=None, label_fields=OWNER_LABEL_FIELDS, label_from_values=owner_label, **kwargs)
 
 
 class PlanRuleForm(forms.Form):
@@ -36,7 +38,7 @@ class PlanRuleForm(forms.Form):
 class CommissionForm(forms.Form):
     response_type = forms.ChoiceField(label="Learning response", choices=ResponseType.choices[:-1], widget=forms.RadioSelect)
     title = LimitedCharField(max_length=200)
-    lead = forms.ModelChoiceField(queryset=None, empty_label="Choose the lead")
+    lead = _people_field(empty_label="Choose the lead")
     participants = LimitedCharField(label="Who takes part", max_length=NOTE_MAX, required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     reason = LimitedCharField(label="Why this response", max_length=NOTE_MAX, required=False,
@@ -46,7 +48,6 @@ class CommissionForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = people
-        _people(self.fields["lead"])
 
 
 class ResponseRecordForm(forms.Form):
@@ -80,7 +81,7 @@ class ThematicFilterForm(forms.Form):
 class ThematicStartForm(forms.Form):
     incidents = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
     title = LimitedCharField(max_length=200)
-    lead = forms.ModelChoiceField(queryset=None, empty_label="Choose the lead")
+    lead = _people_field(empty_label="Choose the lead")
     participants = LimitedCharField(label="Who takes part", max_length=NOTE_MAX, required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -88,4 +89,3 @@ class ThematicStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["incidents"].queryset = incidents
         self.fields["lead"].queryset = people
-        _people(self.fields["lead"])

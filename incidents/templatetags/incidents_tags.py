@@ -113,3 +113,11 @@ def review_queue_rows(incidents, organisations_shown: int = 1) -> str:
     detail_url = reverse("incidents:incident_detail", args=["REFERENCE"])
     show_organisation = organisations_shown > 1
     return format_html_join("\n", "{}", ((_queue_row(incident, detail_url, show_organisation),) for incident in incidents))
+
+
+@register.simple_tag
+def owner_options(owners, current_owner_id) -> str:
+    """The <option>s of an open action's "give to" list: everyone but its owner. `owners` are (pk, label)
+    rows; written in Python because the page has one such list per open action, each as long as the
+    organisation's staff."""
+    return format_html_join("", '<option value="{}">{}</option>', (row for row in owners if row[0] != current_owner_id))

@@ -83,3 +83,10 @@ def test_what_people_typed_is_escaped(varied_queue):
 
 def test_no_rows_renders_nothing():
     assert _rows([], 1) == ("", "")
+
+
+def test_an_action_s_give_to_list_leaves_out_its_owner_and_escapes_names():
+    owners = [(1, "Dr <A> Shah (a@x.example)"), (2, "B Jones (b@x.example)"), (3, "C (c@x.example)")]
+    html = Template("{% load incidents_tags %}{% owner_options owners 2 %}").render(Context({"owners": owners}))
+    assert html == ('<option value="1">Dr &lt;A&gt; Shah (a@x.example)</option>'
+                    '<option value="3">C (c@x.example)</option>')

@@ -12,7 +12,7 @@ from core.domain import DomainError
 from submissions.services import AlreadySubmitted
 
 from .. import permissions, psirf_views, selectors, services
-from ..forms import ActionForm, EscalateForm, FeedbackForm, GradeForm, LearningForm
+from ..forms import OWNER_LABEL_FIELDS, ActionForm, EscalateForm, FeedbackForm, GradeForm, LearningForm, owner_label
 from ..lfpse.selectors import lfpse_card
 from ..recipients import NO_DIRECTOR, board_directors
 
@@ -46,7 +46,9 @@ def _detail(request, incident, status=200, **forms):
             learning_form=forms.get("learning_form") or LearningForm(initial={"learning_summary": incident.learning_summary}),
             action_form=forms.get("action_form")
             or ActionForm(owners=selectors.action_owner_choices(incident.organisation_id)),
-            action_owners=list(selectors.action_owner_choices(incident.organisation_id)),
+            # (pk, label) rows, written into each open action's "give to" list by a tag, not a loop per action.
+            action_owners=[(pk, owner_label(*values)) for pk, *values in
+                           selectors.action_owner_choices(incident.organisation_id).values_list("pk", *OWNER_LABEL_FIELDS)],
             feedback_form=forms.get("feedback_form") or FeedbackForm(initial={"feedback": incident.feedback}),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
             history=history_of(incident)[:50],
