@@ -227,7 +227,7 @@ def board_report_content(organisation, month: date, *, today: date | None = None
     # Counts per month come from the monthly summary the incident services keep exact in their own
     # transactions: a big trust's two years of incidents are never aggregated here.
     cells = monthly_summary_cells(organisation=organisation, first=first, last=month, measures=SUMMARY_MEASURES)
-    actions = IncidentAction.objects.filter(incident__organisation=organisation, done_at__isnull=True).aggregate(
+    actions = IncidentAction.objects.filter(organisation=organisation, done_at__isnull=True).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
     )
     return {

@@ -36,7 +36,7 @@ def move_open_actions(*, handover, leaver, successor, actor) -> HandoverStepResu
     organisation = handover.organisation
     actions = list(
         IncidentAction.objects.select_for_update(of=("self",))
-        .filter(incident__organisation=organisation, owner=leaver, done_at__isnull=True)
+        .filter(organisation=organisation, owner=leaver, done_at__isnull=True)
         .select_related("incident")
         .order_by("due_date", "pk")
     )

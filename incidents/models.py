@@ -281,6 +281,8 @@ class IncidentAction(models.Model):
     """An action agreed on review, with an owner and a due date."""
 
     incident = models.ForeignKey(MedicationIncident, on_delete=models.CASCADE, related_name="actions")
+    # The incident's (it never changes): a trust's few open actions, found without its year of incidents.
+    organisation = models.ForeignKey("mso_registry.Organisation", on_delete=models.CASCADE, related_name="+")
     description = models.TextField()
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_actions")
     due_date = models.DateField()
@@ -300,6 +302,8 @@ class IncidentAction(models.Model):
             # Open actions are few: the dashboard and the queue count them per incident from this.
             models.Index(fields=["incident"], include=["due_date"], condition=Q(done_at__isnull=True),
                          name="incident_action_open"),
+            models.Index(fields=["organisation", "due_date"], condition=Q(done_at__isnull=True),
+                         name="incident_action_open_org"),
         ]
 
     def __str__(self):
@@ -436,13 +440,7 @@ class BulletinRead(models.Model):
         constraints = [models.UniqueConstraint(fields=["bulletin", "user"], name="one_read_per_person_per_bulletin")]
 
 
-# Duty of candour and PSIRF learning responses live in their own module; importing them here makes
-# them models of this app.
-from .response_models import (  # noqa: E402,F401
-    CandourReason,
-    CandourRecord,
-    LearningResponse,
-    ResponsePlanRule,
-    ResponseType,
-)
+# Duty of candour, PSIRF learning responses and the monthly summary live in their own modules;
+# importing them here makes them models of this app.
+from .response_models import CandourReason, CandourRecord, LearningResponse, ResponsePlanRule, ResponseType  # noqa: E402,F401,I001
 from .summary_models import IncidentMonthlySummary  # noqa: E402,F401

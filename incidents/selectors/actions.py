@@ -21,7 +21,7 @@ def actions_visible_to(user) -> QuerySet[IncidentAction]:
     if not user.is_authenticated:
         return IncidentAction.objects.none()
     return IncidentAction.objects.select_related("incident__organisation", "owner", "done_by", "created_by").filter(
-        Q(owner=user) | Q(incident__organisation_id__in=permissions.review_organisation_ids(user))
+        Q(owner=user) | Q(organisation_id__in=permissions.review_organisation_ids(user))
     )
 
 

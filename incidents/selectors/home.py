@@ -39,7 +39,7 @@ def home_section(user) -> dict:
                 red_flags_open=Count("pk", filter=Q(status__in=OPEN_STATUSES, red_flag=True)),
             ),
             "overdue_actions": IncidentAction.objects.filter(
-                incident__organisation_id__in=review_ids, done_at__isnull=True, due_date__lt=today
+                organisation_id__in=review_ids, done_at__isnull=True, due_date__lt=today
             ).count(),
             "overdue_candour": list(candour_overdue(review_ids, today=today)[:5]),
             "lfpse": lfpse_home_counts(review_ids),
