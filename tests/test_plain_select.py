@@ -1,5 +1,6 @@
-"""PlainSelect and RowModelChoiceField (core): the same <select> as Django's templates, from plain rows,
-and the same validation as a ModelChoiceField."""
+"""Written out in Python for speed, held to what Django writes: PlainSelect and RowModelChoiceField (core), the
+same <select> from plain rows and the same validation as a ModelChoiceField; the dashboard's chart labels,
+shortened as truncatechars does."""
 
 import re
 
@@ -62,3 +63,14 @@ def test_row_model_choice_field_lists_rows_and_cleans_to_the_instance():
     refused = OwnerForm({"owner": str(other.pk)})
     assert not refused.is_valid() and "owner" in refused.errors
     assert not OwnerForm({"owner": "not-a-number"}).is_valid()
+
+
+@pytest.mark.parametrize("length", [34, 38])
+def test_chart_labels_are_shortened_as_truncatechars_would(length):
+    from django.template.defaultfilters import truncatechars
+
+    from incidents.charts import shortened
+
+    for label in ["", "Short", "x" * (length - 1), "y" * length, "z" * (length + 1),
+                  "Contraindication or interaction with another medicine", "Wrong dose: overdose (é, ü)" * 3]:
+        assert shortened(label, length) == truncatechars(label, length)
