@@ -1,6 +1,9 @@
 """Bar charts laid out on the server as SVG geometry, so that they print and go into reports
 without JavaScript. Each chart keeps its rows for the accessible table drawn beside it."""
 
+import hashlib
+import json
+
 from .models import ErrorType, PhysicalHarm, Stage
 
 ROW_HEIGHT = 30
@@ -98,3 +101,10 @@ def national_charts(figures: dict) -> list[dict]:
         bar_chart(key="region", title="NHS England region", rows=figures["by_region"]),
         bar_chart(key="harm", title="Physical harm (as graded)", rows=figures["by_harm"]),
     ]
+
+
+def charts_key(charts: list[dict]) -> str:
+    """What the drawn charts depend on (each chart's titles, labels and values; the geometry follows from
+    them), as a hash: the page caches its rendered charts under it, so any changed figure draws anew."""
+    content = [(c["key"], c["title"], c["value_label"], [(r["label"], r["value"]) for r in c["rows"]]) for c in charts]
+    return hashlib.sha256(json.dumps(content, default=str).encode()).hexdigest()

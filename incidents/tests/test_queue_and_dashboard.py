@@ -106,6 +106,23 @@ def test_the_dashboard_counts_in_the_database(client, make_incident, riverside_m
     assert department["totals"]["total"] == 1
 
 
+def test_the_cached_charts_are_drawn_anew_when_a_figure_changes(client, make_incident, riverside_mso):
+    """The charts are cached under the hash of what they show: a new report is drawn at once, and the same
+    figures read again give the same drawing."""
+    make_incident(stage="prescribing")
+    client.force_login(riverside_mso)
+
+    def stage_chart(page: str) -> str:
+        start = page.index('id="chart-stage"')
+        return page[start:page.index("</section>", start)]
+
+    first = client.get(reverse("incidents:dashboard")).content.decode()
+    assert ">Prescribing</td><td class=\"text-end\">1<" in stage_chart(first)
+    assert stage_chart(client.get(reverse("incidents:dashboard")).content.decode()) == stage_chart(first)
+    make_incident(stage="prescribing")
+    assert ">Prescribing</td><td class=\"text-end\">2<" in stage_chart(client.get(reverse("incidents:dashboard")).content.decode())
+
+
 def test_the_dashboard_date_range_must_run_forwards(client, riverside_mso):
     client.force_login(riverside_mso)
 

@@ -41,11 +41,12 @@ def dashboard_for_request(request, *, foreign_is_404: bool = False) -> tuple:
 @login_required
 def dashboard(request):
     form, organisation, figures = dashboard_for_request(request)
+    drawn = charts.dashboard_charts(figures)
     return render(
         request,
         "incidents/dashboard.html",
-        {"form": form, "organisation": organisation, "figures": figures, "charts": charts.dashboard_charts(figures),
-         "query": request.GET.urlencode()},
+        {"form": form, "organisation": organisation, "figures": figures, "charts": drawn,
+         "charts_key": charts.charts_key(drawn), "query": request.GET.urlencode()},
     )
 
 
@@ -55,8 +56,9 @@ def national_dashboard(request):
     if not is_registry_admin(request.user):
         raise PermissionDenied("The national dashboard is for the national registry administrator.")
     figures = selectors.national_dashboard()
+    drawn = charts.national_charts(figures)
     return render(
         request,
         "incidents/national_dashboard.html",
-        {"figures": figures, "charts": charts.national_charts(figures)},
+        {"figures": figures, "charts": drawn, "charts_key": charts.charts_key(drawn)},
     )
