@@ -1,5 +1,6 @@
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from ..risk import RATING_NAMES
 from ..selectors import shows_clinical_safety_nav
@@ -36,3 +37,28 @@ def rating_badge(rating):
 def print_rating(rating, severity="", likelihood=""):
     """A rating in a PDF, with the severity and likelihood it was looked up from."""
     return {"rating": rating, "name": RATING_NAMES.get(rating, ""), "severity": severity, "likelihood": likelihood}
+
+
+_HAZARD_ROW = (
+    '<tr role="row">'
+    '<td role="cell"><a class="fw-semibold" href="{}">{} {}</a></td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">Initial risk</span>{}</td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">Controls</span>{}</td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">Residual risk</span>{}</td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">Status</span>{}</td>'
+    '<td role="cell"><span class="cell-label" aria-hidden="true">Owner</span>{}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def hazard_rows(hazards) -> str:
+    """A hazard log page's rows (hazards with their controls prefetched), written in Python: 50 rows of a
+    URL, two rating badges and the owner were most of the page's time as a template loop."""
+    before, after = reverse("clinical_safety:hazard_detail", args=[0]).rsplit("0", 1)
+    return format_html_join("\n", _HAZARD_ROW, (
+        (f"{before}{hazard.pk}{after}", hazard.reference, hazard.title, rating_badge(hazard.initial_rating),
+         len(hazard.controls.all()), rating_badge(hazard.residual_rating), hazard.get_status_display(),
+         str(hazard.owner) if hazard.owner else "—")
+        for hazard in hazards
+    ))
