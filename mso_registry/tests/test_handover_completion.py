@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from mso_registry import handover_steps
 from mso_registry.handover_steps import HandoverStepResult
@@ -152,7 +153,7 @@ def test_the_leaver_lands_on_a_page_that_says_what_happened(client, riverside_ms
     page = response.text
     assert "What happened" in page
     assert f"You are no longer the Medication Safety Officer for {riverside.name}" in page
-    assert f"Dr Next and {riverside_director} have been emailed." in page
+    assert escape(f"Dr Next and {riverside_director} have been emailed.") in page  # names are escaped: O'Sullivan
     assert "The national MSO list names Dr Next once the national registry accepts" in page
     # The organisation's pages are no longer theirs: the breadcrumb does not link to a 404.
     assert reverse("mso_registry:organisation_detail", args=["R9R"]) not in page
