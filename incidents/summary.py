@@ -17,6 +17,8 @@ from django.utils import timezone
 MICROSECOND = timedelta(microseconds=1)
 # What an incident's own fields add; the same list drives the rebuild.
 FIELD_MEASURES = ("stage", "physical_harm", "status", "department")
+# Rows a cell is spread over (IncidentMonthlySummary.shard); readers add them up.
+SUMMARY_SHARDS = 4
 
 
 def month_of(moment) -> date:
@@ -50,23 +52,25 @@ def report_cells(incident, *, medicines, error_types) -> Counter:
 
 
 def summary_change(*, incident, before: Counter, after: Counter) -> None:
-    """Add after - before to the incident's month, in the caller's transaction. One INSERT ... ON
-    CONFLICT with the cells in a fixed order, so two writers lock the same rows in the same order."""
+    """Add after - before to the incident's month, in the caller's transaction, in the shard its id picks.
+    One INSERT ... ON CONFLICT with the cells in a fixed order, so two writers lock the same rows in the
+    same order; two reports of one trust and month share rows only when their ids share a shard."""
     delta = Counter(after)
     delta.subtract(before)
     cells = sorted((key, n) for key, n in delta.items() if n)
     if not cells:
         return
-    month = month_of(incident.submitted_at)
+    month, shard = month_of(incident.submitted_at), incident.pk % SUMMARY_SHARDS
     table = "incidents_incidentmonthlysummary"
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(cells))
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(cells))
     params = []
     for (measure, value), n in cells:
-        params += [incident.organisation_id, month, measure, value, n]
+        params += [incident.organisation_id, month, measure, value, n, shard]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (organisation_id, month, measure, value, count) VALUES {rows} "
-            f"ON CONFLICT (organisation_id, month, measure, value) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            f"INSERT INTO {table} (organisation_id, month, measure, value, count, shard) VALUES {rows} "
+            f"ON CONFLICT (organisation_id, month, measure, value, shard) "
+            f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
             params,
         )
 

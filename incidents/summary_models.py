@@ -16,12 +16,16 @@ class IncidentMonthlySummary(models.Model):
     value = models.CharField(max_length=120, blank=True)
     count = models.BigIntegerField(default=0, help_text="Incidents, or medicines and error types for those measures; "
                                                         "microseconds for review_time.")
+    # A cell is kept in up to SUMMARY_SHARDS rows, each incident adding to the one its id picks, and read as
+    # their sum: every report of a trust that month adds to the same cells ("total", its stage...), and one
+    # row each made the reports wait for each other's commit (striped counters).
+    shard = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "incident monthly summaries"
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "month", "measure", "value"],
-                                    name="one_monthly_summary_cell"),
+            models.UniqueConstraint(fields=["organisation", "month", "measure", "value", "shard"],
+                                    name="one_monthly_summary_cell_shard"),
         ]
 
     def __str__(self):

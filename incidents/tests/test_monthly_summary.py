@@ -3,6 +3,7 @@ regrades it equals a fresh aggregate of the incidents, the migration fills it, a
 reads it for whole months with the same figures as aggregating the incidents."""
 
 import importlib
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _stored() -> dict:
-    return {(c.organisation_id, c.month, c.measure, c.value): c.count
-            for c in IncidentMonthlySummary.objects.all() if c.count}
+    """Each cell as the readers see it: its shards added up."""
+    cells = Counter()
+    for c in IncidentMonthlySummary.objects.all():
+        cells[c.organisation_id, c.month, c.measure, c.value] += c.count
+    return {key: n for key, n in cells.items() if n}
 
 
 def _assert_live():
@@ -94,3 +98,19 @@ def test_the_dashboard_reads_the_same_figures_from_the_summary_as_from_the_incid
     assert from_summary["totals"]["total"] == 4 and len(from_summary["per_month"]) == 2
     # The default view reads the summary: no query touches the incidents' own figures.
     assert selectors.dashboard(organisation=riverside, date_from=first)["totals"] == from_incidents["totals"]
+
+
+def test_a_cell_is_spread_over_shards_and_read_as_their_sum(make_incident, riverside):
+    """Reports of one trust and month add to the shard their id picks (so that they seldom wait for each
+    other's commit); every reader adds the shards up."""
+    from incidents.summary import SUMMARY_SHARDS
+
+    made = [make_incident() for _ in range(2 * SUMMARY_SHARDS)]
+    month = timezone.localdate().replace(day=1)
+    totals = IncidentMonthlySummary.objects.filter(organisation=riverside, month=month, measure="total")
+    assert totals.count() == SUMMARY_SHARDS and {t.count for t in totals} == {2}
+    assert {t.shard for t in totals} == {i.pk % SUMMARY_SHARDS for i in made}
+    cells = selectors.monthly_summary_cells(organisation=riverside, first=month, last=month, measures=["total"])
+    assert cells == {(month, "total", ""): 2 * SUMMARY_SHARDS}
+    assert selectors.dashboard_summary(organisation=riverside)["totals"]["total"] == 2 * SUMMARY_SHARDS
+    _assert_live()
