@@ -21,7 +21,8 @@ class LockWatch(threading.Thread):
         self.url, self.sender_backends = url, sender_backends
         self.samples = self.waiting = self.waiting_on_sender = 0
         self.most_waiting = 0
-        self.waits = Counter()  # "type:event" -> samples in which a request's backend was waiting for it
+        self.waits = Counter()
+        self.waiting_in = Counter()  # the statement a request waited in: "UPDATE django_session SET ..."  # "type:event" -> samples in which a request's backend was waiting for it
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -35,11 +36,14 @@ class LockWatch(threading.Thread):
         with connection.cursor() as cursor:
             while not self._stop_event.is_set():
                 cursor.execute(
-                    "SELECT pid, pg_blocking_pids(pid) FROM pg_stat_activity "
+                    "SELECT pid, pg_blocking_pids(pid), left(query, 60) FROM pg_stat_activity "
                     "WHERE datname = %s AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
                     [database],
                 )
-                rows = cursor.fetchall()
+                found = cursor.fetchall()
+                rows = [(pid, blockers) for pid, blockers, _ in found]
+                # What the waiting requests were doing, by the statement's opening words.
+                self.waiting_in.update({" ".join(query.split()[:4]) for _, _, query in found})
                 sender = self.sender_backends()
                 cursor.execute(
                     "SELECT pid, wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE datname = %s "
@@ -61,4 +65,5 @@ class LockWatch(threading.Thread):
         return {"samples": self.samples, "samples_with_a_request_waiting_for_a_lock": self.waiting,
                 "samples_with_a_request_waiting_for_the_sender": self.waiting_on_sender,
                 "most_requests_waiting_at_once": self.most_waiting,
-                "requests_waiting_for": dict(self.waits.most_common(8))}
+                "requests_waiting_for": dict(self.waits.most_common(8)),
+                "requests_waiting_in": dict(self.waiting_in.most_common(5))}
