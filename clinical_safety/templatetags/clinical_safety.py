@@ -1,6 +1,7 @@
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+
+from core.links import link_for_each
 
 from ..risk import RATING_NAMES
 from ..selectors import shows_clinical_safety_nav
@@ -55,9 +56,9 @@ _HAZARD_ROW = (
 def hazard_rows(hazards) -> str:
     """A hazard log page's rows (hazards with their controls prefetched), written in Python: 50 rows of a
     URL, two rating badges and the owner were most of the page's time as a template loop."""
-    before, after = reverse("clinical_safety:hazard_detail", args=[0]).rsplit("0", 1)
+    detail_url = link_for_each("clinical_safety:hazard_detail")
     return format_html_join("\n", _HAZARD_ROW, (
-        (f"{before}{hazard.pk}{after}", hazard.reference, hazard.title, rating_badge(hazard.initial_rating),
+        (detail_url(hazard.pk), hazard.reference, hazard.title, rating_badge(hazard.initial_rating),
          len(hazard.controls.all()), rating_badge(hazard.residual_rating), hazard.get_status_display(),
          str(hazard.owner) if hazard.owner else "—")
         for hazard in hazards

@@ -2,14 +2,13 @@
 every incident list shows, as filters: a row of the review queue renders them 25 times a page, and
 an {% include %} per label cost twice the label itself."""
 
-from urllib.parse import quote
-
 from django import template
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from core.links import link_for_each
 
 from .. import permissions
 from ..models import PhysicalHarm, Status
@@ -66,6 +65,7 @@ def red_flag_badge(incident) -> str:
     return RED_FLAG if incident.red_flag else ""
 
 
+RED_FLAGGED = mark_safe("<br>" + RED_FLAG)  # the badge on a new line of the reference's cell
 ESCALATED = mark_safe('<br><span class="badge text-bg-warning">Escalated</span>')
 HIGH_ALERT = mark_safe(' <span class="badge text-bg-warning">High-alert</span>')
 _ROW = (
@@ -81,21 +81,19 @@ _ROW = (
 )
 
 
-def _queue_row(incident, detail_url: str, show_organisation: bool) -> str:
-    flags = [RED_FLAG if incident.red_flag else "", ESCALATED if incident.open_escalations else ""]
+def _queue_row(incident, detail_url, show_organisation: bool) -> str:
+    flags = [RED_FLAGGED if incident.red_flag else "", ESCALATED if incident.open_escalations else ""]
     for record in incident.open_candour:
         flags.append(mark_safe('<br><span class="badge text-bg-danger">Candour overdue</span>') if record.is_overdue
                      else format_html('<br><span class="badge text-bg-info">Candour by {}</span>',
                                       dateformat.format(record.due_date, "j M")))
-    if flags[0]:
-        flags[0] = mark_safe("<br>" + flags[0])
     medicines = mark_safe(", ".join(
         conditional_escape(m.name) + (HIGH_ALERT if m.high_alert else "") for m in incident.medicines.all()
     ))
     actions = incident.open_actions
     return format_html(
         _ROW,
-        detail_url.replace("REFERENCE", quote(incident.reference)), incident.reference, mark_safe("".join(flags)),
+        detail_url(incident.reference), incident.reference, mark_safe("".join(flags)),
         dateformat.format(timezone.localtime(incident.submitted_at), "j M Y"),
         incident.department,
         format_html('<br><span class="small text-secondary">{}</span>', incident.organisation.name) if show_organisation else "",
@@ -110,7 +108,7 @@ def review_queue_rows(incidents, organisations_shown: int = 1) -> str:
     """The review queue's rows, written in Python: the same row as a template loop cost most of the
     page's time (a URL, dates, badges and a medicines loop per row, 25 rows). Each row names its
     organisation when the reader reviews more than one."""
-    detail_url = reverse("incidents:incident_detail", args=["REFERENCE"])
+    detail_url = link_for_each("incidents:incident_detail")
     show_organisation = organisations_shown > 1
     return format_html_join("\n", "{}", ((_queue_row(incident, detail_url, show_organisation),) for incident in incidents))
 

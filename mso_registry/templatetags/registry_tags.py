@@ -1,13 +1,12 @@
 """The national directory's rows, written in Python: as a template loop over 50 organisations (a URL,
 two choice labels, a date and the role holders per row) they were most of the page's time."""
 
-from urllib.parse import quote
-
 from django import template
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from core.links import link_for_each
 
 register = template.Library()
 
@@ -27,7 +26,7 @@ _ROW = (
 )
 
 
-def _directory_row(organisation, holders: dict, detail_url: str) -> str:
+def _directory_row(organisation, holders: dict, detail_url) -> str:
     mso, director = holders["mso"], holders["director"]
     if mso:
         mso_cell = format_html('{}<br><span class="small text-secondary text-break">{}</span>{}', str(mso), mso.email,
@@ -37,7 +36,7 @@ def _directory_row(organisation, holders: dict, detail_url: str) -> str:
     confirmed = organisation.record_confirmed_on
     return format_html(
         _ROW,
-        detail_url.replace("ODSCODE", quote(organisation.ods_code)), organisation.name, organisation.ods_code,
+        detail_url(organisation.ods_code), organisation.name, organisation.ods_code,
         organisation.get_organisation_type_display(), organisation.get_region_display(), mso_cell,
         organisation.listed_mailbox or "Not recorded",
         MAILBOX_CHANGE if organisation.generic_mso_email != organisation.listed_mailbox else "",
@@ -49,5 +48,5 @@ def _directory_row(organisation, holders: dict, detail_url: str) -> str:
 @register.simple_tag
 def directory_rows(rows) -> str:
     """`rows` are (organisation, selectors.directory_holders(organisation)) pairs."""
-    detail_url = reverse("mso_registry:organisation_detail", args=["ODSCODE"])
+    detail_url = link_for_each("mso_registry:organisation_detail")
     return format_html_join("\n", "{}", ((_directory_row(organisation, holders, detail_url),) for organisation, holders in rows))
