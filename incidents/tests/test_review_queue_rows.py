@@ -1,7 +1,6 @@
 """The review queue's rows are written in Python (incidents_tags.review_queue_rows) for speed; they must be
 what the template loop they replaced rendered, for every badge, and escape what people typed."""
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from incidents.models import CandourRecord
 from incidents.selectors import review_queue_of
 from mso_registry.models import Role
 from tests.factories import RoleAssignmentFactory, UserFactory
+from tests.html import without_layout
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,12 @@ TEMPLATE_LOOP = """{% load incidents_tags %}{% for incident in page %}
     </tr>{% endfor %}"""
 
 
-def _normalised(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
-
 
 def _rows(incidents, organisations):
     loop = Template(TEMPLATE_LOOP).render(Context({"page": incidents, "organisations": organisations}))
     fast = Template("{% load incidents_tags %}{% review_queue_rows page organisations %}").render(
         Context({"page": incidents, "organisations": organisations}))
-    return _normalised(loop), _normalised(fast)
+    return without_layout(loop), without_layout(fast)
 
 
 @pytest.fixture

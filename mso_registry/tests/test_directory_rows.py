@@ -1,7 +1,6 @@
 """The national directory's rows are written in Python (registry_tags.directory_rows) for speed; they must
 be what the template loop they replaced rendered, for every badge, and escape what people typed."""
 
-import re
 from datetime import date
 
 import pytest
@@ -10,6 +9,7 @@ from django.template import Context, Template
 from mso_registry import selectors
 from mso_registry.models import Role
 from tests.factories import OrganisationFactory, RoleAssignmentFactory, UserFactory
+from tests.html import without_layout
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +24,11 @@ TEMPLATE_LOOP = """{% for organisation, holders in rows %}
     </tr>{% endfor %}"""
 
 
-def _normalised(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
-
 
 def _rendered(rows):
     context = Context({"rows": rows})
-    return (_normalised(Template(TEMPLATE_LOOP).render(context)),
-            _normalised(Template("{% load registry_tags %}{% directory_rows rows %}").render(context)))
+    return (without_layout(Template(TEMPLATE_LOOP).render(context)),
+            without_layout(Template("{% load registry_tags %}{% directory_rows rows %}").render(context)))
 
 
 def test_the_rows_are_what_the_template_loop_rendered():
