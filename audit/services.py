@@ -128,19 +128,16 @@ def audit_seal_enqueue(*, scopes: list[str]) -> bool:
     left."""
     from .tasks import seal_audit_chains  # here, not at the top: tasks imports this module
 
-    if seal_audit_chains.app.conf.task_always_eager:  # runs now, in this process: nothing to gather
-        return publish_or_leave_to_sweep(
-            seal_audit_chains, [scopes], what=f"the audit seal of {len(scopes)} chain(s)", sweep_will="seal them"
-        )
+    eager = seal_audit_chains.app.conf.task_always_eager  # runs now, in this process: nothing to gather
     now = time.monotonic()
-    due = [scope for scope in scopes if _seal_due.get(scope, 0.0) <= now]
+    due = scopes if eager else [scope for scope in scopes if _seal_due.get(scope, 0.0) <= now]
     if not due:
         return True
     published = publish_or_leave_to_sweep(
         seal_audit_chains, [due], what=f"the audit seal of {len(due)} chain(s)", sweep_will="seal them",
-        countdown=SEAL_AFTER_SECONDS,
+        countdown=None if eager else SEAL_AFTER_SECONDS,
     )
-    if published:
+    if published and not eager:
         _seal_due.update((scope, now + SEAL_AFTER_SECONDS) for scope in due)
     return published
 
