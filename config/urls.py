@@ -32,3 +32,4 @@ if settings.BENCH:
 
     urlpatterns.append(path("bench/minimal/", bench.minimal, name="bench_minimal"))
     urlpatterns.append(path("bench/cpu/", bench.cpu, name="bench_cpu"))
+    urlpatterns.append(path("bench/post-timeline/", bench.post_timeline, name="bench_post_timeline"))

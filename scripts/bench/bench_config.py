@@ -48,7 +48,7 @@ SERVER_ENV = {
 }
 
 SENDING = "report_form_post_during_send"
-# A report while a national communication is sent is "no slower" within this much of the same POST alone
+# A report that overlapped a national send is "no slower" within this much of the same POST alone
 # (a shared machine's noise).
 SENDING_TOLERANCE = 1.2
 
@@ -57,7 +57,7 @@ PAGES = {
     "minimal": ("Minimal Django view (baseline)", None, "GET", None),
     "report_form_get": ("Incident report form (GET)", "staff", "GET", None),
     "report_form_post": ("Incident report form (POST)", "staff", "POST", 150),
-    # The same POST while sender.py sends national communications to 1,500 organisations, one after another.
+    # The same POST while sender.py sends national communications to 1,500 organisations, a pause after each.
     SENDING: ("Incident report form (POST) while a national communication to 1,500 organisations is sent", "staff",
               "POST", 150),
     "review_queue": ("MSO review queue, first page", "mso", "GET", 150),

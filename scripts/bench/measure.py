@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -86,8 +87,32 @@ def run_load(key: str, targets: dict, targets_file: Path, seconds: int = SECONDS
     return result
 
 
+def post_timeline() -> list[list[float]]:
+    """The POSTs the server recorded since the last call (config.bench): [[start_seconds, duration_ms], ...]."""
+    return json.loads(urllib.request.urlopen(f"{HOST}/bench/post-timeline/", timeout=30).read())
+
+
+def server_times(durations: list[float]) -> dict:
+    """The median and p95 of the POSTs' time in the server, in ms."""
+    if len(durations) < 20:
+        return {"requests": len(durations), "p50_ms": None, "p95_ms": None}
+    return {"requests": len(durations), "p50_ms": round(statistics.median(durations), 1),
+            "p95_ms": round(statistics.quantiles(durations, n=20)[-1], 1)}
+
+
+def split_by_sends(timeline: list[list[float]], sends: list[list[float]]) -> tuple[list[float], list[float]]:
+    """The POSTs' durations split into those that overlapped a send (any part of the one in the other) and
+    those made between the sends."""
+    during, between = [], []
+    for start, ms in timeline:
+        end = start + ms / 1000
+        (during if any(start < sent_end and end > sent_start for sent_start, sent_end in sends) else between).append(ms)
+    return during, between
+
+
 def start_sender() -> tuple[subprocess.Popen, Path]:
-    """sender.py: national communications sent one after another until stopped (see its docstring)."""
+    """sender.py: national communications sent, with a pause between them as long as each send, until
+    stopped (see its docstring)."""
     result = OUT_DIR / "sender.json"
     result.unlink(missing_ok=True)
     result.with_suffix(".backend").unlink(missing_ok=True)

@@ -1,5 +1,9 @@
 """Run by run.py beside the report-form load: a national communication to every organisation, drafted and
-sent again and again until SIGTERM, then everything it made is removed. Before issue 14, each send held the
+sent, then a pause as long as the send took, again and again until SIGTERM; then everything it made is
+removed. The pause leaves about half of the load's report POSTs outside any send. run.py compares the POSTs
+that overlapped a send (each send's wall-clock start and end go to RESULT_JSON) with those of the runs
+without a sender just before and after. Sent back to back, the sends were also a CPU and WAL load of three national
+communications a second, which no day at the registry comes near. Before issue 14, each send held the
 audit trail's single lock while it wrote its 1,500 copies and outbox rows, and every report in the country
 waited for it.
 
@@ -83,7 +87,7 @@ def main(result_file: Path) -> None:
         except OSError as error:  # not root, or PostgreSQL on another machine: say so, and go on
             print(f"sender: could not lower the priority of PostgreSQL backend {backend}: {error}", flush=True)
     result_file.with_suffix(".backend").write_text(str(backend))
-    made, seconds, organisations = [], [], 0
+    made, sends, organisations = [], [], 0
     try:
         while not _stop:
             communication = communication_create(
@@ -91,19 +95,23 @@ def main(result_file: Path) -> None:
                 kind=NationalCommunication.Kind.SAFETY_UPDATE, body="Measured by make bench; removed afterwards.",
             )
             made.append(communication.pk)
-            started = time.monotonic()
+            started = time.time()
             organisations = communication_send(actor=admin, communication=communication)
-            seconds.append(time.monotonic() - started)
+            sends.append((started, time.time()))
+            pause_until = time.monotonic() + (sends[-1][1] - started)
+            while not _stop and time.monotonic() < pause_until:
+                time.sleep(0.05)
     finally:
         for pk in made:
             Notification.objects.filter(idempotency_key__startswith=f"national-communication:{pk}:").delete()
         NationalCommunication.objects.filter(pk__in=made).delete()
         Organisation.objects.filter(name__startswith=EXTRA_NAME, ods_code__startswith="Z").delete()
         result_file.write_text(json.dumps({
-            "sends": len(seconds),
+            "sends": len(sends),
             "organisations": organisations,
-            "send_seconds_median": round(statistics.median(seconds), 2) if seconds else None,
+            "send_seconds_median": round(statistics.median(end - start for start, end in sends), 2) if sends else None,
             "nice": nice,
+            "intervals": sends,
         }))
 
 
