@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # The composition root: the demo command and the navigation context processor, which know every app.
     "config",
+    "core",  # no models: its template filters (crispy_cached)
     "users",
     "audit",
     "submissions",
