@@ -158,7 +158,11 @@ def main() -> None:
         sending, alone_post = results[SENDING], results["report_form_post"]
         sent, during, between = sending["sending"], sending["server_during_a_send"], sending["server_between_sends"]
         after = sending["alone_after"]
-        alone_server = {q: round((alone_post["server"][q] + after["server"][q]) / 2, 1) for q in ("p50_ms", "p95_ms")}
+        alone_server = {
+            q: round((alone_post["server"][q] + after["server"][q]) / 2, 1)
+            if alone_post["server"][q] is not None and after["server"][q] is not None else None
+            for q in ("p50_ms", "p95_ms")
+        }  # fmt: skip
         alone_wrk_p95 = (alone_post["p95_ms"] + after["p95_ms"]) / 2
         summary += (
             f" {sent['sends']} national communications to {sent['organisations']:,} organisations were sent beside the "
