@@ -79,18 +79,26 @@ class _RowChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
+        rows = self.field.rows if self.field.rows is not None else self.queryset.values_list("pk", *self.field.label_fields)
+        for pk, *values in rows:
             yield (pk, self.field.label_from_values(*values))
+
+    def __len__(self):  # list() asks first; without rows Django counts the queryset (another query)
+        if self.field.rows is None:
+            return super().__len__()
+        return len(self.field.rows) + (self.field.empty_label is not None)
 
 
 class RowModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField for long lists (a trust's people): its options are built from plain rows and
     written without a template per option (PlainSelect), while the chosen value is still checked
     against the queryset and cleaned to the model instance as usual. `label_fields` are the fields
-    `label_from_values` is called with, in order."""
+    `label_from_values` is called with, in order. A page that lists the same people more than once reads
+    their rows once and gives them to each field as `rows`, (pk, *label_fields) rows of the queryset."""
 
     iterator = _RowChoiceIterator
     widget = PlainSelect
+    rows = None
 
     def __init__(self, *, label_fields: tuple[str, ...], label_from_values, **kwargs):
         super().__init__(**kwargs)

@@ -237,9 +237,10 @@ class ActionForm(forms.Form):
         error_messages={"required": "Enter the date the action is due.", "invalid": "Enter a real date."},
     )
 
-    def __init__(self, *args, owners, **kwargs):
+    def __init__(self, *args, owners, owner_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        self.fields["owner"].rows = owner_rows  # the owners' rows, when the page has read them already
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]

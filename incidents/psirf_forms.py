@@ -45,9 +45,10 @@ class CommissionForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2}),
                               help_text="Needed when you choose other than the plan's suggestion.")
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, people_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = people
+        self.fields["lead"].rows = people_rows  # the people's rows, when the page has read them already
 
 
 class ResponseRecordForm(forms.Form):

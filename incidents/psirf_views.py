@@ -65,11 +65,13 @@ def plan_rule_retire(request, pk):
 # --- Learning responses -------------------------------------------------------------------------
 
 
-def incident_card(request, incident, form=None) -> dict:
-    """The incident page's PSIRF card: the plan's suggestion, the form to commission one, the responses."""
+def incident_card(request, incident, form=None, people_rows=None) -> dict:
+    """The incident page's PSIRF card: the plan's suggestion, the form to commission one, the responses.
+    `people_rows`: the organisation's people as the page has read them for its action forms."""
     suggestion = psirf_services.suggestion_for(incident)
     if form is None:
-        form = CommissionForm(people=selectors.action_owner_choices(incident.organisation_id), initial={
+        people = selectors.action_owner_choices(incident.organisation_id)
+        form = CommissionForm(people=people, people_rows=people_rows, initial={
             "response_type": suggestion.response_type if suggestion else None,
             "title": f"{incident.reference}: {incident.get_stage_display().lower()}",
             "lead": request.user.pk,

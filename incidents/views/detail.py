@@ -34,6 +34,10 @@ def _detail(request, incident, status=200, **forms):
         "no_director": NO_DIRECTOR,
     }
     if can_review:
+        # The organisation's people, read once for the action form, each open action's "give to" list and
+        # the learning response's lead.
+        owners = selectors.action_owner_choices(incident.organisation_id)
+        owner_rows = list(owners.values_list("pk", *OWNER_LABEL_FIELDS))
         context.update(
             transitions=[
                 t for t in incident.transitions_from_here() if permissions.can_make_transition(user, incident, t)
@@ -44,16 +48,14 @@ def _detail(request, incident, status=200, **forms):
                 initial={f: getattr(incident, f) for f in services.GRADE_FIELDS},
             ),
             learning_form=forms.get("learning_form") or LearningForm(initial={"learning_summary": incident.learning_summary}),
-            action_form=forms.get("action_form")
-            or ActionForm(owners=selectors.action_owner_choices(incident.organisation_id)),
+            action_form=forms.get("action_form") or ActionForm(owners=owners, owner_rows=owner_rows),
             # (pk, label) rows, written into each open action's "give to" list by a tag, not a loop per action.
-            action_owners=[(pk, owner_label(*values)) for pk, *values in
-                           selectors.action_owner_choices(incident.organisation_id).values_list("pk", *OWNER_LABEL_FIELDS)],
+            action_owners=[(pk, owner_label(*values)) for pk, *values in owner_rows],
             feedback_form=forms.get("feedback_form") or FeedbackForm(initial={"feedback": incident.feedback}),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
             history=history_of(incident)[:50],
             candour=next((r for r in incident.candour_records.all() if r.is_live), None),
-            psirf=psirf_views.incident_card(request, incident, forms.get("psirf_form")),
+            psirf=psirf_views.incident_card(request, incident, forms.get("psirf_form"), people_rows=owner_rows),
             lfpse=lfpse_card(incident),
         )
     return render(request, "incidents/incident_detail.html", context, status=status)
