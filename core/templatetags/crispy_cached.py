@@ -48,7 +48,10 @@ def _field_html(bound) -> str:
         if len(_kept) > KEEP:
             _kept.popitem(last=False)
     else:
-        _kept.move_to_end(key)
+        try:
+            _kept.move_to_end(key)
+        except KeyError:  # a threaded server's other request let it go meanwhile: it is drawn, all the same
+            pass
     return html
 
 
