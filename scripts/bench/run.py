@@ -114,7 +114,7 @@ def main() -> None:
                 locks = watch.stop() if watch else None
                 if sender:
                     sending = stop_sender(sender)
-            if locks:
+            if watch:  # the timeline was emptied when the watch started: read it on the same condition
                 results[key]["locks"] = locks
                 # Each POST's time in the server, from config.bench's timeline: the sends' overlap is read from it.
                 timeline = post_timeline()
