@@ -192,7 +192,8 @@ def _bulk_year(organisation: Organisation, *, size: int, rng: random.Random, fro
             if incident.status in (Status.AWAITING_ACTIONS, Status.CLOSED) and reviewer:
                 due = timezone.localtime(incident.submitted_at).date() + timedelta(days=30)
                 actions.append(IncidentAction(
-                    incident_id=pk, organisation=organisation, description="Share the learning at the ward safety huddle.",
+                    incident_id=pk, organisation=organisation, incident_submitted_at=incident.submitted_at,
+                    description="Share the learning at the ward safety huddle.",
                     owner=rng.choice(owners),
                     due_date=due, created_by=reviewer,
                     done_at=min(incident.submitted_at + timedelta(days=20), incident.closed_at)

@@ -283,6 +283,9 @@ class IncidentAction(models.Model):
     incident = models.ForeignKey(MedicationIncident, on_delete=models.CASCADE, related_name="actions")
     # The incident's (it never changes): a trust's few open actions, found without its year of incidents.
     organisation = models.ForeignKey("mso_registry.Organisation", on_delete=models.CASCADE, related_name="+")
+    # The incident's report time (it never changes either): a dashboard period's open actions are counted
+    # from an index alone, without looking up each action's incident.
+    incident_submitted_at = models.DateTimeField()
     description = models.TextField()
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_actions")
     due_date = models.DateField()
@@ -302,8 +305,9 @@ class IncidentAction(models.Model):
             # Open actions are few: the dashboard and the queue count them per incident from this.
             models.Index(fields=["incident"], include=["due_date"], condition=Q(done_at__isnull=True),
                          name="incident_action_open"),
-            models.Index(fields=["organisation", "due_date"], condition=Q(done_at__isnull=True),
-                         name="incident_action_open_org"),
+            # A trust's open actions (board report), and those of a period's incidents (dashboard), index-only.
+            models.Index(fields=["organisation", "incident_submitted_at"], include=["due_date"],
+                         condition=Q(done_at__isnull=True), name="incident_action_open_period"),
         ]
 
     def __str__(self):

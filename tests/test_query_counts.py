@@ -51,7 +51,8 @@ def _grow(reporter, organisation, mso, count: int) -> list[MedicationIncident]:
         harm = "severe" if n % 5 == 0 else "none"
         incident = _report(reporter, organisation, n, physical_harm=harm)
         if n % 3 == 0:
-            IncidentAction.objects.create(incident=incident, organisation=organisation, description="Share the learning.", owner=mso,
+            IncidentAction.objects.create(incident=incident, organisation=organisation, incident_submitted_at=incident.submitted_at,
+                                          description="Share the learning.", owner=mso,
                                           due_date=timezone.localdate() + timedelta(days=n - 10), created_by=mso)
         if n % 4 == 1 and not incident.escalations.exists():
             services.incident_escalate(incident=incident, actor=mso, message="Please note.")

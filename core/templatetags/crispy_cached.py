@@ -3,7 +3,9 @@ a fingerprint of everything it is made from: the form's class, prefix and ids, t
 label, help text, flags, widget, attributes, initial value and choices. The incident page draws six such
 forms for every reader, and crispy's templates (a template per field, per radio button) were a third of its
 CPU. Only a field whose value is the record's own (a title made from the reference) is drawn each time.
-A form with data (errors to show) or with a crispy layout of its own is always drawn by crispy whole."""
+A form with data (errors to show) or with a crispy layout of its own is always drawn by crispy whole.
+{{ field|crispy_field_cached }} is crispy's as_crispy_field for one field, kept the same way unless the field
+has errors to show: a filter form is bound to the query string, and its fields' values are in the fingerprint."""
 
 import hashlib
 from collections import OrderedDict
@@ -33,6 +35,7 @@ def field_fingerprint(bound) -> str:
     form, field, widget = bound.form, bound.field, bound.field.widget
     parts = [
         type(form).__module__, type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix, get_language(),
+        form.is_bound, form.use_required_attribute,
         bound.name, str(field.label), str(field.help_text), field.required, field.disabled, field.show_hidden_initial,
         type(widget).__module__, type(widget).__qualname__, _plain(widget.attrs), _plain(bound.value()),
         _plain([choice for choice in field.choices]) if hasattr(field, "choices") else None,  # noqa: C416 - list() would count first
@@ -63,3 +66,10 @@ def crispy_cached(form):
     # lines around it: the same bytes (tested).
     joined = "".join(f"\n        {_field_html(bound)}\n    " for bound in form)
     return mark_safe(f"\n\n{remove_spaces(joined.strip())}\n")  # noqa: S308 - each part is crispy's own escaped HTML
+
+
+@register.filter
+def crispy_field_cached(bound):
+    if bound.errors or hasattr(bound.form, "helper"):
+        return as_crispy_field(bound)
+    return _field_html(bound)

@@ -40,7 +40,7 @@ def dashboard_default_start() -> date:
 
 def _period_lookups(date_from: date | None, date_to: date | None, prefix: str = "") -> dict:
     """The filters of incidents reported from date_from to date_to (local days), on the incident itself
-    or, with a prefix ("incident__"), on something of one."""
+    or, with a prefix ("incident_", an action's copy of its incident's report time), on something of one."""
     lookups = {}
     if date_from:
         lookups[f"{prefix}submitted_at__gte"] = timezone.make_aware(datetime.combine(date_from, time.min))
@@ -65,10 +65,11 @@ def dashboard(*, organisation, date_from: date | None = None, date_to: date | No
     else:
         figures = dashboard_from_incidents(organisation=organisation, date_from=date_from, date_to=date_to,
                                            department=department)
-    # The organisation's open actions (a partial index of their own), then those of the period's incidents:
-    # never a join with the trust's whole period of incidents.
+    # The open actions of the period's incidents, from the partial index of open actions by organisation and
+    # report time (each action keeps its incident's): never a join with the trust's period of incidents,
+    # except to pick a department's.
     actions = IncidentAction.objects.filter(organisation=organisation, done_at__isnull=True,
-                                            **_period_lookups(date_from, date_to, "incident__"))
+                                            **_period_lookups(date_from, date_to, "incident_"))
     if department:
         actions = actions.filter(incident__department__iexact=department)
     figures["actions"] = actions.aggregate(

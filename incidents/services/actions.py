@@ -31,7 +31,8 @@ def incident_action_add(
         if not any(a.organisation_id == incident.organisation_id for a in current_roles_of(owner)):
             raise DomainError(f"{owner} does not hold a role in {incident.organisation.name}; choose someone who does.")
         action = IncidentAction.objects.create(
-            incident=incident, organisation_id=incident.organisation_id, description=description.strip(), owner=owner,
+            incident=incident, organisation_id=incident.organisation_id, incident_submitted_at=incident.submitted_at,
+            description=description.strip(), owner=owner,
             due_date=due_date, created_by=actor,
         )
         event = audit_record(

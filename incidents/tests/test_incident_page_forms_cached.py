@@ -1,16 +1,17 @@
 """The incident page's forms are drawn by core's crispy_cached filter: held here to crispy's own HTML,
 byte for byte, on a first drawing and on one from the kept parts, and to follow every change in what a
-field is made of (a new person, another incident's title, an error)."""
+field is made of (a new person, another incident's title, an error); and the trust dashboard's filter fields,
+bound to the query string, the same way one field at a time."""
 
 import pytest
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django.test import RequestFactory
 
-from core.templatetags.crispy_cached import crispy_cached, field_fingerprint
+from core.templatetags.crispy_cached import crispy_cached, crispy_field_cached, field_fingerprint
 from tests.factories import RoleAssignmentFactory, UserFactory
 
 from .. import psirf_views, selectors, services
-from ..forms import ActionForm, EscalateForm, FeedbackForm, GradeForm, LearningForm
+from ..forms import ActionForm, DashboardFilterForm, EscalateForm, FeedbackForm, GradeForm, LearningForm
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,28 @@ def test_a_form_with_errors_is_drawn_with_them(riverside_mso, make_incident):
     assert not bound.is_valid()
     html = crispy_cached(bound)
     assert html == as_crispy_form(bound) and "is-invalid" in html
+
+
+def _dashboard_form(data, organisations):
+    form = DashboardFilterForm(data, organisations=organisations)
+    form.is_valid()
+    return form
+
+
+def test_the_dashboard_filter_fields_are_crispy_s_html_whether_drawn_or_kept(riverside, hillside):
+    data = {"organisation": riverside.ods_code, "date_from": "01/01/2026", "department": "Ward 7 <Renal>"}
+    for _ in range(2):  # drawn, then from the kept parts
+        form = _dashboard_form(data, [riverside, hillside])
+        for field in form:
+            assert crispy_field_cached(field) == as_crispy_field(field), field.name
+    # Another value is another field: the date typed is the date shown.
+    other = _dashboard_form({**data, "date_from": "01/02/2026"}, [riverside, hillside])
+    assert crispy_field_cached(other["date_from"]) == as_crispy_field(other["date_from"])
+    assert crispy_field_cached(other["date_from"]) != crispy_field_cached(form["date_from"])
+
+
+def test_a_dashboard_filter_field_with_an_error_is_drawn_with_it(riverside, hillside):
+    form = _dashboard_form({"date_from": "01/03/2026", "date_to": "01/02/2026"}, [riverside, hillside])
+    html = crispy_field_cached(form["date_to"])
+    assert "The end date must be on or after the start date." in html and "is-invalid" in html
+    assert html == as_crispy_field(form["date_to"])

@@ -93,7 +93,7 @@ def _incidents(rng, *, orgs, people, size: int, now) -> dict:
             if status in ("awaiting_actions", "closed") and rng.random() < 0.3:
                 action_id += 1
                 done = status == "closed"
-                actions.append((action_id, pk, org["id"], "Share the learning at the ward safety huddle.", reviewer,
+                actions.append((action_id, pk, org["id"], when, "Share the learning at the ward safety huddle.", reviewer,
                                 (when + timedelta(days=30)).date(), when + timedelta(days=20) if done else None,
                                 reviewer if done else None, reviewer, when + timedelta(days=2)))
             closed = status == "closed"
@@ -133,9 +133,10 @@ def _incidents(rng, *, orgs, people, size: int, now) -> dict:
                             "raised_by_id": None, "raised_at": at, "acknowledge_by": by, "acknowledged_at": ack,
                             "acknowledged_by_id": who, "acknowledgement": note}
                            for i, p, o, r, m, at, by, ack, who, note in escalations))
-    copy_rows(IncidentAction, ({"id": i, "incident_id": p, "organisation_id": g, "description": d, "owner_id": o,
-                                "due_date": due, "done_at": done, "done_by_id": by, "created_by_id": c, "created_at": at}
-                               for i, p, g, d, o, due, done, by, c, at in actions))
+    copy_rows(IncidentAction, ({"id": i, "incident_id": p, "organisation_id": g, "incident_submitted_at": s, "description": d,
+                                "owner_id": o, "due_date": due, "done_at": done, "done_by_id": by, "created_by_id": c,
+                                "created_at": at}
+                               for i, p, g, s, d, o, due, done, by, c, at in actions))
     copy_rows(ReferenceCounter, ({"year": y, "last_number": n} for y, n in counters.items()))
     timings["children"] = round(time.monotonic() - t, 1)
     return {"medicines": len(medicines), "error_types": len(errors), "escalations": len(escalations),
