@@ -3,6 +3,8 @@ with severe harm; the MSO sees it flagged and reviews it; the director acknowled
 escalation; the reporter reads the feedback; every email is in the outbox once. Each page
 passes axe-core (WCAG 2.2 AA)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -36,7 +38,8 @@ def test_insulin_overdose_from_report_to_feedback(live_server, new_page, fast_pa
     assert_accessible(page, "the report form showing its errors")
 
     now = timezone.localtime()
-    page.get_by_label("Date it happened").fill(now.date().isoformat())
+    # Yesterday: 07:45 today is still to come when the suite runs before then.
+    page.get_by_label("Date it happened").fill((now - timedelta(days=1)).date().isoformat())
     page.get_by_label("Time it happened").fill("07:45")
     page.get_by_label("Where it happened").fill("Ward 7 (Acute Medicine)")
     page.get_by_label("Administering").check()
