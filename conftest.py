@@ -21,7 +21,7 @@ def skip_or_fail(reason: str):
 def _in_process_tasks_and_memory_mail(settings):
     """Unit tests run tasks in process and keep email in memory, whatever the environment says;
     the integration tests switch to the real broker and SMTP themselves."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     from audit import services as audit_services
     from config.celery_app import app
@@ -33,6 +33,7 @@ def _in_process_tasks_and_memory_mail(settings):
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = True
     cache.clear()
+    caches["fragments"].clear()
     # A seal task published by an earlier test (to another test's worker) does not seal this test's events.
     audit_services._seal_due.clear()
     yield

@@ -52,6 +52,10 @@ class HazardStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+def hazard_reference(number: int) -> str:
+    return f"H-{number:03d}"
+
+
 class Hazard(models.Model):
     """One entry of a system's hazard log. Ratings are looked up from the matrix by the service,
     and the database refuses a rating that disagrees with the matrix."""
@@ -106,7 +110,7 @@ class Hazard(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"H-{self.number:03d}"
+        return hazard_reference(self.number)
 
 
 class ControlType(models.TextChoices):

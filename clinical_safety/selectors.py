@@ -5,7 +5,8 @@ import json
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from mso_registry.models import ProfessionalDetails, Role
 from mso_registry.selectors import current_roles_of
@@ -48,6 +49,21 @@ def hazards_of(system: HealthITSystem) -> QuerySet[Hazard]:
     return system.hazards.select_related("owner").prefetch_related(
         Prefetch("controls", queryset=HazardControl.objects.order_by("pk"))
     )
+
+
+# What a row of the hazard log page shows of each hazard (clinical_safety.hazard_rows).
+HAZARD_ROW_FIELDS = ("pk", "number", "title", "initial_rating", "residual_rating", "status", "owner__full_name",
+                     "owner__email", "control_count")
+
+
+def hazard_log_rows(system: HealthITSystem) -> QuerySet:
+    """The hazard log page's rows as plain values, in number order: a big log's page of 50 hazards built as
+    objects, with every control prefetched only to be counted, was most of the page's time. The controls
+    are counted by a subquery per row shown, never over the whole log."""
+    controls = (HazardControl.objects.filter(hazard=OuterRef("pk")).order_by().values("hazard")
+                .annotate(n=Count("pk")).values("n"))
+    return (system.hazards.annotate(control_count=Coalesce(Subquery(controls, output_field=IntegerField()), 0))
+            .order_by("number").values(*HAZARD_ROW_FIELDS))
 
 
 def safety_cases_visible_to(user) -> QuerySet[SafetyCaseReport]:

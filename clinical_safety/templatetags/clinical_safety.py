@@ -3,17 +3,10 @@ from django.utils.html import format_html, format_html_join
 
 from core.links import link_for_each
 
+from ..models import HazardStatus, hazard_reference
 from ..risk import RATING_NAMES
-from ..selectors import shows_clinical_safety_nav
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def clinical_safety_nav_visible(context) -> bool:
-    """For the shared navigation: does this person hold a role that reads clinical safety records?"""
-    request = context.get("request")
-    return bool(request and shows_clinical_safety_nav(request.user))
 
 
 # Made once: a hazard log page shows two ratings a hazard, 50 hazards a page, and an inclusion tag
@@ -40,6 +33,7 @@ def print_rating(rating, severity="", likelihood=""):
     return {"rating": rating, "name": RATING_NAMES.get(rating, ""), "severity": severity, "likelihood": likelihood}
 
 
+HAZARD_STATUS_LABELS = dict(HazardStatus.choices)
 _HAZARD_ROW = (
     '<tr role="row">'
     '<td role="cell"><a class="fw-semibold" href="{}">{} {}</a></td>'
@@ -53,13 +47,13 @@ _HAZARD_ROW = (
 
 
 @register.simple_tag
-def hazard_rows(hazards) -> str:
-    """A hazard log page's rows (hazards with their controls prefetched), written in Python: 50 rows of a
+def hazard_rows(rows) -> str:
+    """A hazard log page's rows (selectors.hazard_log_rows, plain values), written in Python: 50 rows of a
     URL, two rating badges and the owner were most of the page's time as a template loop."""
     detail_url = link_for_each("clinical_safety:hazard_detail")
     return format_html_join("\n", _HAZARD_ROW, (
-        (detail_url(hazard.pk), hazard.reference, hazard.title, rating_badge(hazard.initial_rating),
-         len(hazard.controls.all()), rating_badge(hazard.residual_rating), hazard.get_status_display(),
-         str(hazard.owner) if hazard.owner else "—")
-        for hazard in hazards
+        (detail_url(row["pk"]), hazard_reference(row["number"]), row["title"], rating_badge(row["initial_rating"]),
+         row["control_count"], rating_badge(row["residual_rating"]), HAZARD_STATUS_LABELS.get(row["status"], row["status"]),
+         row["owner__full_name"] or row["owner__email"] or "—")
+        for row in rows
     ))

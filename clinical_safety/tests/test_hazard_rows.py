@@ -1,5 +1,6 @@
-"""The hazard log page's rows are written in Python (clinical_safety.hazard_rows) for speed; they must be
-what the template loop they replaced rendered, and escape what people typed."""
+"""The hazard log page's rows are written in Python (clinical_safety.hazard_rows) from plain values
+(selectors.hazard_log_rows) for speed; they must be what the template loop over the hazards themselves
+rendered, and escape what people typed."""
 
 import pytest
 from django.template import Context, Template
@@ -29,10 +30,9 @@ def test_the_rows_are_what_the_template_loop_rendered(epma, cso):
         title="Second", owner=cso, initial_severity=5, initial_likelihood=5, residual_severity=2, residual_likelihood=2))
     for n in range(2):
         services.hazard_control_add(actor=cso, hazard=owned, details={"control_type": "design", "description": f"C{n}"})
-    hazards = list(selectors.hazards_of(epma))
-    context = Context({"hazards": hazards})
-    loop = without_layout(Template(TEMPLATE_LOOP).render(context))
-    fast = without_layout(Template("{% load clinical_safety %}{% hazard_rows hazards %}").render(context))
+    loop = without_layout(Template(TEMPLATE_LOOP).render(Context({"hazards": list(selectors.hazards_of(epma))})))
+    rows = list(selectors.hazard_log_rows(epma))
+    fast = without_layout(Template("{% load clinical_safety %}{% hazard_rows hazards %}").render(Context({"hazards": rows})))
     assert fast == loop
     assert "Dose &lt;b&gt;&quot;units&quot;&lt;/b&gt; &amp; IU confused" in fast and "<b>" not in fast
     assert "Unacceptable</span>" in fast and "—" in fast and str(cso) in fast  # rating 5; no owner; an owner

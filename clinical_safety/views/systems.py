@@ -84,7 +84,7 @@ def system_detail(request, pk):
     latest = versions[0] if versions else None
     # A national system's log runs to a thousand hazards and more: the table shows it a page at a
     # time, the heat maps read light rows of every hazard, and the changed-since check a cached hash.
-    page = Paginator(selectors.hazards_of(system), HAZARDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.hazard_log_rows(system), HAZARDS_PER_PAGE).get_page(request.GET.get("page"))
     live_hash = selectors.hazard_log_live_hash(system)
 
     def heat_maps():

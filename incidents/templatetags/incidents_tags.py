@@ -1,6 +1,6 @@
-"""Template helpers: the incident links in the shared navigation, and the small labels (badges)
-every incident list shows, as filters: a row of the review queue renders them 25 times a page, and
-an {% include %} per label cost twice the label itself."""
+"""Template helpers: the small labels (badges) every incident list shows, as filters (a row of the review
+queue renders them 25 times a page, and an {% include %} per label cost twice the label itself), and the
+rows of the lists written in Python."""
 
 from django import template
 from django.template.defaultfilters import pluralize
@@ -10,25 +10,9 @@ from django.utils.safestring import mark_safe
 
 from core.links import link_for_each
 
-from .. import permissions
 from ..models import PhysicalHarm, Status
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def incident_navigation(context) -> dict:
-    """Which incident pages this user's roles open; reads the roles already cached on the user."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {
-        "can_report": bool(permissions.organisations_user_reports_for(user)),
-        "can_review": bool(permissions.review_organisation_ids(user)),
-        "is_director": bool(permissions.director_organisation_ids(user)),
-        "can_see_dashboard": bool(permissions.dashboard_organisation_ids(user)),
-    }
 
 
 STATUS_CLASSES = {Status.SUBMITTED: "text-bg-primary", Status.IN_REVIEW: "text-bg-warning",

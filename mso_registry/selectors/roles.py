@@ -1,6 +1,6 @@
 """Who holds which role where, read once per request; the organisations a reader may see."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from ..models import MSO_TEAM_ROLES, Organisation, Role, RoleAssignment
@@ -63,12 +63,11 @@ def organisation_role_history(organisation: Organisation) -> QuerySet[RoleAssign
 
 
 def organisations_with_current_mso() -> QuerySet[Organisation]:
-    """Every organisation annotated with whether it has a current MSO, its MSO prefetched."""
+    """Every organisation annotated with whether it has a current MSO (the directory prefetches the MSO and
+    board director itself: selectors.directory_rows)."""
     current_mso = RoleAssignment.objects.current().filter(role=Role.MSO)
-    return (
-        Organisation.objects.select_related("icb")
-        .annotate(has_mso=Exists(current_mso.filter(organisation=OuterRef("pk"))))
-        .prefetch_related(Prefetch("role_assignments", queryset=current_mso.select_related("user"), to_attr="current_msos"))
+    return Organisation.objects.select_related("icb").annotate(
+        has_mso=Exists(current_mso.filter(organisation=OuterRef("pk")))
     )
 
 
