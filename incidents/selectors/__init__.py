@@ -3,6 +3,7 @@ incident is not found, rather than refused. By what they are about; every name i
 `incidents.selectors`."""
 
 from .reports import (  # noqa: F401
+    REVIEW_QUEUE_ROW_FIELDS,
     escalations_for_director,
     incident_by_follow_up_code,
     incident_for_page,

@@ -59,13 +59,19 @@ def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
         .prefetch_related(
             # What a row shows of each medicine, read off the covering index (incident_medicine_cover).
             Prefetch("medicines", queryset=IncidentMedicine.objects.only("incident_id", "name", "high_alert")),
-            Prefetch("escalations", queryset=Escalation.objects.filter(acknowledged_at__isnull=True),
+            Prefetch("escalations", queryset=Escalation.objects.filter(acknowledged_at__isnull=True).only("incident_id"),
                      to_attr="open_escalations"),
             # The duty of candour still to do, the same way: a second query on the page's ids.
             Prefetch("candour_records", queryset=CandourRecord.objects.filter(LIVE_OPEN), to_attr="open_candour"),
         )
         .order_by("-submitted_at", "-pk")
     )
+
+
+# What a row of the review queue page shows of each incident (incidents_tags.review_queue_rows): the rest of
+# an incident (its narratives above all) is never read for the list.
+REVIEW_QUEUE_ROW_FIELDS = ("reference", "red_flag", "submitted_at", "department", "stage", "physical_harm", "status",
+                           "organisation__name")
 
 
 def incidents_of(organisation_ids) -> QuerySet[MedicationIncident]:

@@ -24,7 +24,8 @@ def review_queue(request):
     if not permissions.review_organisation_ids(request.user):
         raise PermissionDenied("Only the MSO team reviews incidents.")
     queue = ReviewQueueFilter(request.GET or None, queryset=selectors.review_queue(request.user))
-    page = BoundedPaginator(queue.qs, 25, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
+    rows = queue.qs.only(*selectors.REVIEW_QUEUE_ROW_FIELDS)
+    page = BoundedPaginator(rows, 25, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
