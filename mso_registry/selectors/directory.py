@@ -9,12 +9,29 @@ from ..models import Organisation, Role, RoleAssignment
 from ..national_list import Detail, listed_person
 
 
+def _listed_role_holders():
+    return RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
+
+
 def directory_rows(queryset) -> QuerySet[Organisation]:
     """The national directory: each organisation with its current MSO and board director prefetched,
     two queries whatever the number of rows."""
-    current = RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
     return queryset.select_related("icb").prefetch_related(
-        Prefetch("role_assignments", queryset=current, to_attr="listed_role_holders")
+        Prefetch("role_assignments", queryset=_listed_role_holders(), to_attr="listed_role_holders")
+    )
+
+
+# What a row of the directory page shows (registry_tags.directory_rows); the download shows more (directory_table).
+DIRECTORY_PAGE_FIELDS = ("ods_code", "name", "organisation_type", "region", "generic_mso_email", "listed_mailbox",
+                         "listed_mso", "record_confirmed_on")
+
+
+def directory_page_rows(queryset) -> QuerySet[Organisation]:
+    """directory_rows with only what the page's rows show of each organisation and of its MSO and board
+    director: 50 whole organisations and up to 100 whole people a page were most of the page's reading."""
+    holders = _listed_role_holders().only("role", "organisation", "user__full_name", "user__email")
+    return queryset.select_related(None).only(*DIRECTORY_PAGE_FIELDS).prefetch_related(
+        Prefetch("role_assignments", queryset=holders, to_attr="listed_role_holders")
     )
 
 

@@ -27,7 +27,7 @@ def organisation_list(request):
         organisations = selectors.organisations_visible_to(request.user).order_by("name")
         return render(request, "mso_registry/organisation_list.html", {"organisations": organisations})
     directory = DirectoryFilter(request.GET, queryset=selectors.organisations_with_current_mso().order_by("name"))
-    page = Paginator(selectors.directory_rows(directory.qs), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.directory_page_rows(directory.qs), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
