@@ -4,13 +4,14 @@ rows of the lists written in Python."""
 
 from django import template
 from django.template.defaultfilters import pluralize
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.dates import date_as
 from core.links import link_for_each
 
-from ..models import PhysicalHarm, Status
+from ..models import PhysicalHarm, Stage, Status
 
 register = template.Library()
 
@@ -28,6 +29,7 @@ def _badges(choices, classes: dict, default: str) -> dict:
             for value, label in choices}
 
 
+STAGE_LABELS = dict(Stage.choices)
 STATUS_BADGES = _badges(Status.choices, STATUS_CLASSES, "text-bg-secondary")
 HARM_BADGES = _badges(PhysicalHarm.choices, HARM_CLASSES, "text-bg-light border")
 
@@ -70,7 +72,7 @@ def _queue_row(incident, detail_url, show_organisation: bool) -> str:
     for record in incident.open_candour:
         flags.append(mark_safe('<br><span class="badge text-bg-danger">Candour overdue</span>') if record.is_overdue
                      else format_html('<br><span class="badge text-bg-info">Candour by {}</span>',
-                                      dateformat.format(record.due_date, "j M")))
+                                      date_as(record.due_date, "j M")))
     medicines = mark_safe(", ".join(
         conditional_escape(m.name) + (HIGH_ALERT if m.high_alert else "") for m in incident.medicines.all()
     ))
@@ -78,10 +80,10 @@ def _queue_row(incident, detail_url, show_organisation: bool) -> str:
     return format_html(
         _ROW,
         detail_url(incident.reference), incident.reference, mark_safe("".join(flags)),
-        dateformat.format(timezone.localtime(incident.submitted_at), "j M Y"),
+        date_as(timezone.localtime(incident.submitted_at).date()),
         incident.department,
         format_html('<br><span class="small text-secondary">{}</span>', incident.organisation.name) if show_organisation else "",
-        incident.get_stage_display(), medicines, harm_badge(incident), status_badge(incident),
+        STAGE_LABELS.get(incident.stage, incident.stage), medicines, harm_badge(incident), status_badge(incident),
         format_html('<br><span class="small text-secondary">{} open action{}</span>', actions, pluralize(actions))
         if actions else "",
     )

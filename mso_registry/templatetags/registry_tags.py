@@ -2,14 +2,18 @@
 two choice labels, a date and the role holders per row) they were most of the page's time."""
 
 from django import template
-from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.dates import date_as
 from core.links import link_for_each
+
+from ..models import OrganisationType, Region
 
 register = template.Library()
 
+# Made once: get_FOO_display() builds the dict of every choice on each call, twice a row.
+TYPE_LABELS, REGION_LABELS = dict(OrganisationType.choices), dict(Region.choices)
 NOT_YET_LISTED = mark_safe('<br><span class="badge text-bg-warning">Not yet on the national list</span>')
 VACANT = mark_safe('<strong class="badge text-bg-danger">Vacant</strong>')
 MAILBOX_CHANGE = mark_safe('<br><span class="badge text-bg-warning">Change awaiting the registry</span>')
@@ -37,11 +41,12 @@ def _directory_row(organisation, holders: dict, detail_url) -> str:
     return format_html(
         _ROW,
         detail_url(organisation.ods_code), organisation.name, organisation.ods_code,
-        organisation.get_organisation_type_display(), organisation.get_region_display(), mso_cell,
+        TYPE_LABELS.get(organisation.organisation_type, organisation.organisation_type),
+        REGION_LABELS.get(organisation.region, organisation.region), mso_cell,
         organisation.listed_mailbox or "Not recorded",
         MAILBOX_CHANGE if organisation.generic_mso_email != organisation.listed_mailbox else "",
         str(director) if director else NO_DIRECTOR,
-        dateformat.format(confirmed, "j M Y") if confirmed else "Never",
+        date_as(confirmed) if confirmed else "Never",
     )
 
 
