@@ -99,10 +99,12 @@ class IncidentReportForm(forms.Form):
     )
 
     def __init__(self, *args, organisations, **kwargs):
+        """`organisations`: those the reporter reports for, by name (a list, or a queryset read here)."""
         super().__init__(*args, **kwargs)
-        self.organisations = organisations
+        self.organisations = organisations = list(organisations)
         field = self.fields["organisation"]
-        field.queryset = organisations
+        # Read only to check or draw a choice: the blank form's drawing is cached (incident_form.html).
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
         if len(organisations) == 1:
             # One organisation: nothing to choose; the page says which one.
             field.initial = organisations[0].pk

@@ -150,3 +150,22 @@ def test_several_medicines_are_kept(client, riverside_staff, count):
     client.post(URL, data)
 
     assert list(MedicationIncident.objects.get().medicines.values_list("name", flat=True)) == ["Insulin aspart", "Gentamicin"]
+
+
+@pytest.mark.django_db
+def test_the_blank_form_reads_no_organisation_once_drawn(client, riverside, hillside, riverside_staff):
+    """The organisations come from the reporter's roles; the blank form's drawing is cached, so a second
+    view reads no organisation of its own, and the choice still lists both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import RoleAssignmentFactory
+
+    RoleAssignmentFactory(user=riverside_staff, organisation=hillside, role="staff")
+    client.force_login(riverside_staff)
+    first = client.get(URL).content.decode()
+    assert riverside.name in first and hillside.name in first
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(URL).content.decode()
+    assert riverside.name in again and hillside.name in again
+    assert not [q for q in queries.captured_queries if 'FROM "mso_registry_organisation"' in q["sql"]]

@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from core.domain import DomainError
 from core.sessions import session_activity_record
 from core.throttle import Window, client_address
-from mso_registry.models import Organisation
 from submissions.services import FIELD_NAME as SUBMISSION_KEY, AlreadySubmitted
 
 from .. import permissions, selectors, services
@@ -59,8 +58,7 @@ def incident_report(request):
     organisations = permissions.organisations_user_reports_for(request.user)
     if not organisations:
         raise PermissionDenied("You need a role in an organisation to report for it.")
-    queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by("name")
-    form = IncidentReportForm(request.POST or None, organisations=queryset)
+    form = IncidentReportForm(request.POST or None, organisations=organisations)
     formset = medicine_formset(request.POST or None)
     problem = ""
     if request.method == "POST" and form.is_valid() & formset.is_valid():
@@ -104,7 +102,7 @@ def incident_report(request):
             "error_summary": _error_summary(form, formset, problem) if form.is_bound else [],
             "high_alert_words": HIGH_ALERT_MEDICINE_WORDS,
             # What the blank form depends on, as the key of its cached rendering.
-            "organisation_key": "|".join(f"{o.pk}:{o.name}" for o in queryset),
+            "organisation_key": "|".join(f"{o.pk}:{o.name}" for o in organisations),
         },
     )
 
