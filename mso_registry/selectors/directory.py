@@ -10,7 +10,9 @@ from ..national_list import Detail, listed_person
 
 
 def _listed_role_holders():
-    return RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
+    # The model's order within an organisation, without its join to the organisations to sort by their names.
+    return (RoleAssignment.objects.current().filter(role__in=[Role.MSO, Role.BOARD_DIRECTOR]).select_related("user")
+            .order_by("role", "-start_date"))
 
 
 def directory_rows(queryset) -> QuerySet[Organisation]:
