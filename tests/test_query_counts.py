@@ -211,17 +211,17 @@ def test_the_bulletin_list(client, grown, riverside, riverside_mso, riverside_st
     assert _queries(client, url) == few_staff
 
 
-def test_the_queue_marks_open_escalations_and_open_actions_from_its_prefetch(client, grown, riverside_mso,
-                                                                            riverside_director):
+def test_the_queue_marks_open_escalations_and_open_actions_from_its_page_reads(client, grown, riverside_mso,
+                                                                               riverside_director):
     with_action, escalated, plain = grown(3)  # see _grow: an open action on the first, the MSO's escalation on the second
     escalation = escalated.escalations.get()
     client.force_login(riverside_mso)
-    rows = {i.reference: i for i in client.get(reverse("incidents:review_queue")).context["page"].object_list}
-    assert rows[escalated.reference].open_escalations == [escalation]
+    rows = {i.reference: i for i in client.get(reverse("incidents:review_queue")).context["incidents"]}
+    assert rows[escalated.reference].open_escalations == [escalation.pk]
     assert rows[with_action.reference].open_actions == 1
     assert (rows[plain.reference].open_escalations, rows[plain.reference].open_actions) == ([], 0)
     services.escalation_acknowledge(escalation=escalation, actor=riverside_director, comment="Seen.")
-    rows = {i.reference: i for i in client.get(reverse("incidents:review_queue")).context["page"].object_list}
+    rows = {i.reference: i for i in client.get(reverse("incidents:review_queue")).context["incidents"]}
     assert rows[escalated.reference].open_escalations == []
 
 

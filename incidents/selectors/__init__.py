@@ -12,6 +12,7 @@ from .reports import (  # noqa: F401
     incidents_visible_to,
     my_reports,
     review_queue,
+    review_queue_badges,
     review_queue_of,
 )
 from .actions import action_for_page, action_owner_choices, actions_visible_to, my_open_actions  # noqa: F401

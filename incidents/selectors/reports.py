@@ -2,6 +2,7 @@
 an anonymous report found by its follow-up code."""
 
 import hmac
+from collections import defaultdict
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -54,18 +55,34 @@ def review_queue_of(organisation_ids) -> QuerySet[MedicationIncident]:
         .select_related("organisation")
         # The harm rank to sort by is added by the filter only when that sort is chosen.
         .annotate(open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0))
-        # Open escalations by a second query on the page's ids: as an EXISTS column, PostgreSQL
-        # hashed every open escalation in the country before returning the first 25 rows.
-        .prefetch_related(
-            # What a row shows of each medicine, read off the covering index (incident_medicine_cover).
-            Prefetch("medicines", queryset=IncidentMedicine.objects.only("incident_id", "name", "high_alert")),
-            Prefetch("escalations", queryset=Escalation.objects.filter(acknowledged_at__isnull=True).only("incident_id"),
-                     to_attr="open_escalations"),
-            # The duty of candour still to do, the same way: a second query on the page's ids.
-            Prefetch("candour_records", queryset=CandourRecord.objects.filter(LIVE_OPEN), to_attr="open_candour"),
-        )
         .order_by("-submitted_at", "-pk")
     )
+
+
+def review_queue_badges(incidents) -> list[MedicationIncident]:
+    """A queue page's incidents (a list, or a page of them) with what their rows show beside the incident
+    itself, each read by one query on the page's ids, as plain values where a row needs no more:
+    `row_medicines` [(name, high-alert)], `open_escalations` (the ids of the open ones) and `open_candour`
+    (the duty of candour still to do). Prefetching built a model object per medicine and escalation, which
+    cost more than the rows' formatting. (As an EXISTS column, PostgreSQL hashed every open escalation in the
+    country before returning the first 25 rows: these stay queries on the page's ids.)"""
+    incidents = list(incidents)
+    ids = [incident.pk for incident in incidents]
+    medicines, escalations, candour = defaultdict(list), defaultdict(list), defaultdict(list)
+    # Read off the covering index (incident_medicine_cover), in the order the incident's page lists them.
+    for incident_id, name, high_alert in (IncidentMedicine.objects.filter(incident_id__in=ids).order_by("pk")
+                                          .values_list("incident_id", "name", "high_alert")):
+        medicines[incident_id].append((name, high_alert))
+    for incident_id, pk in Escalation.objects.filter(incident_id__in=ids, acknowledged_at__isnull=True).values_list(
+            "incident_id", "pk"):
+        escalations[incident_id].append(pk)
+    for record in CandourRecord.objects.filter(LIVE_OPEN, incident_id__in=ids).order_by("pk"):
+        candour[record.incident_id].append(record)
+    for incident in incidents:
+        incident.row_medicines = medicines[incident.pk]
+        incident.open_escalations = escalations[incident.pk]
+        incident.open_candour = candour[incident.pk]
+    return incidents
 
 
 # What a row of the review queue page shows of each incident (incidents_tags.review_queue_rows): the rest of

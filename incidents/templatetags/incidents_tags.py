@@ -74,7 +74,7 @@ def _queue_row(incident, detail_url, show_organisation: bool) -> str:
                      else format_html('<br><span class="badge text-bg-info">Candour by {}</span>',
                                       date_as(record.due_date, "j M")))
     medicines = mark_safe(", ".join(
-        conditional_escape(m.name) + (HIGH_ALERT if m.high_alert else "") for m in incident.medicines.all()
+        conditional_escape(name) + (HIGH_ALERT if high_alert else "") for name, high_alert in incident.row_medicines
     ))
     actions = incident.open_actions
     return format_html(
@@ -91,9 +91,9 @@ def _queue_row(incident, detail_url, show_organisation: bool) -> str:
 
 @register.simple_tag
 def review_queue_rows(incidents, organisations_shown: int = 1) -> str:
-    """The review queue's rows, written in Python: the same row as a template loop cost most of the
-    page's time (a URL, dates, badges and a medicines loop per row, 25 rows). Each row names its
-    organisation when the reader reviews more than one."""
+    """The review queue's rows (incidents with selectors.review_queue_badges' values), written in Python: the
+    same row as a template loop cost most of the page's time (a URL, dates, badges and a medicines loop per
+    row, 25 rows). Each row names its organisation when the reader reviews more than one."""
     detail_url = link_for_each("incidents:incident_detail")
     show_organisation = organisations_shown > 1
     return format_html_join("\n", "{}", ((_queue_row(incident, detail_url, show_organisation),) for incident in incidents))

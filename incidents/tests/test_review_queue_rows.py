@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import CandourRecord
-from incidents.selectors import review_queue_of
+from incidents.selectors import review_queue_badges, review_queue_of
 from mso_registry.models import Role
 from tests.factories import RoleAssignmentFactory, UserFactory
 from tests.html import without_layout
@@ -63,7 +63,7 @@ def varied_queue(make_incident, riverside, riverside_mso, riverside_director, hi
 
 @pytest.mark.parametrize("organisations", [1, 2])
 def test_the_rows_are_what_the_template_loop_rendered(varied_queue, organisations):
-    incidents = list(review_queue_of(varied_queue))
+    incidents = review_queue_badges(review_queue_of(varied_queue))
     assert len(incidents) == 5
     loop, fast = _rows(incidents, organisations)
     assert fast == loop
@@ -73,7 +73,7 @@ def test_the_rows_are_what_the_template_loop_rendered(varied_queue, organisation
 
 
 def test_what_people_typed_is_escaped(varied_queue):
-    _, fast = _rows(list(review_queue_of(varied_queue)), 1)
+    _, fast = _rows(review_queue_badges(review_queue_of(varied_queue)), 1)
     assert "Ward &lt;7&gt; &amp; &quot;Theatre&quot;" in fast and "Warfarin &lt;sodium&gt;" in fast
     assert "<7>" not in fast and "<sodium>" not in fast
 

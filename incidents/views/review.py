@@ -31,7 +31,7 @@ def review_queue(request):
     return render(
         request,
         "incidents/review_queue.html",
-        {"filter": queue, "page": page, "query": query.urlencode()},
+        {"filter": queue, "page": page, "incidents": selectors.review_queue_badges(page), "query": query.urlencode()},
     )
 
 
