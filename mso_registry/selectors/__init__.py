@@ -14,6 +14,7 @@ from .roles import (  # noqa: F401
 from .directory import (  # noqa: F401
     DIRECTORY_COLUMNS,
     directory_holders,
+    directory_page_holders,
     directory_page_rows,
     directory_rows,
     directory_summary,

@@ -1,6 +1,9 @@
 """The national directory of organisations and its export."""
 
+from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -28,13 +31,36 @@ DIRECTORY_PAGE_FIELDS = ("ods_code", "name", "organisation_type", "region", "gen
                          "listed_mso", "record_confirmed_on")
 
 
+class ListedPerson(NamedTuple):
+    """A role holder as a directory row shows them (their name, or their email if they gave none, as a user
+    is written) and as the national list is checked against (their email)."""
+
+    full_name: str
+    email: str
+
+    def __str__(self):
+        return self.full_name or self.email
+
+
 def directory_page_rows(queryset) -> QuerySet[Organisation]:
-    """directory_rows with only what the page's rows show of each organisation and of its MSO and board
-    director: 50 whole organisations and up to 100 whole people a page were most of the page's reading."""
-    holders = _listed_role_holders().only("role", "organisation", "user__full_name", "user__email")
-    return queryset.select_related(None).only(*DIRECTORY_PAGE_FIELDS).prefetch_related(
-        Prefetch("role_assignments", queryset=holders, to_attr="listed_role_holders")
-    )
+    """The directory page's organisations, with only what a row shows of each; directory_page_holders adds
+    their MSO and board director once the page is cut."""
+    return queryset.select_related(None).only(*DIRECTORY_PAGE_FIELDS)
+
+
+def directory_page_holders(organisations) -> list[Organisation]:
+    """A directory page's organisations with their current MSO and board director (`listed_role_holders`, as
+    directory_rows prefetches them), read as plain values in one query: 50 organisations' role assignments
+    and people built as objects were most of the page's reading."""
+    organisations = list(organisations)
+    holders = defaultdict(list)
+    rows = (_listed_role_holders().filter(organisation_id__in=[o.pk for o in organisations])
+            .values_list("organisation_id", "role", "user__full_name", "user__email"))
+    for organisation_id, role, full_name, email in rows:
+        holders[organisation_id].append(SimpleNamespace(role=role, user=ListedPerson(full_name, email)))
+    for organisation in organisations:
+        organisation.listed_role_holders = holders[organisation.pk]
+    return organisations
 
 
 def directory_summary(queryset) -> dict:

@@ -36,7 +36,8 @@ def organisation_list(request):
         {
             "filter": directory,
             "page": page,
-            "rows": [(organisation, selectors.directory_holders(organisation)) for organisation in page.object_list],
+            "rows": [(organisation, selectors.directory_holders(organisation))
+                     for organisation in selectors.directory_page_holders(page.object_list)],
             "summary": selectors.directory_summary(directory.qs),
             "query": query.urlencode(),
             "pending_changes": selectors.change_requests_for_registry(ChangeOfDetailsRequest.Status.SUBMITTED).count(),
