@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.forms import NARRATIVE_MAX, NOTE_MAX, CalendarDateField, LimitedCharField, RowModelChoiceField
 from core.widgets import DateInput, PlainSelect, TimeInput
 from mso_registry.models import Organisation
+from users.models import person_name
 
 from .models import (
     ContributingFactor,
@@ -225,7 +226,7 @@ OWNER_LABEL_FIELDS = ("full_name", "email")
 
 
 def owner_label(full_name: str, email: str) -> str:
-    return f"{full_name or email} ({email})"
+    return f"{person_name(full_name, email)} ({email})"
 
 
 class ActionForm(forms.Form):

@@ -3,6 +3,11 @@ from django.db import models
 from django.utils import timezone
 
 
+def person_name(full_name: str, email: str) -> str:
+    """How a person is written on a page: their name, or their email if they gave none."""
+    return full_name or email
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -46,10 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self):
-        return self.full_name or self.email
+        return person_name(self.full_name, self.email)
 
     def get_full_name(self):
-        return self.full_name or self.email
+        return person_name(self.full_name, self.email)
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email

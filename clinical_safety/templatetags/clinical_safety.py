@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from core.links import link_for_each
+from users.models import person_name
 
 from ..models import HazardStatus, hazard_reference
 from ..risk import RATING_NAMES
@@ -54,6 +55,6 @@ def hazard_rows(rows) -> str:
     return format_html_join("\n", _HAZARD_ROW, (
         (detail_url(row["pk"]), hazard_reference(row["number"]), row["title"], rating_badge(row["initial_rating"]),
          row["control_count"], rating_badge(row["residual_rating"]), HAZARD_STATUS_LABELS.get(row["status"], row["status"]),
-         row["owner__full_name"] or row["owner__email"] or "—")
+         person_name(row["owner__full_name"], row["owner__email"]) if row["owner__email"] else "—")
         for row in rows
     ))

@@ -8,6 +8,8 @@ from typing import NamedTuple
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from users.models import person_name
+
 from ..models import Organisation, Role, RoleAssignment
 from ..national_list import Detail, listed_person
 
@@ -32,14 +34,14 @@ DIRECTORY_PAGE_FIELDS = ("ods_code", "name", "organisation_type", "region", "gen
 
 
 class ListedPerson(NamedTuple):
-    """A role holder as a directory row shows them (their name, or their email if they gave none, as a user
-    is written) and as the national list is checked against (their email)."""
+    """A role holder as a directory row shows them (as a user is written) and as the national list is checked
+    against (their email)."""
 
     full_name: str
     email: str
 
     def __str__(self):
-        return self.full_name or self.email
+        return person_name(self.full_name, self.email)
 
 
 def directory_page_rows(queryset) -> QuerySet[Organisation]:
