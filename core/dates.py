@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 @lru_cache(maxsize=8192)
 def _formatted(day: date, pattern: str, language: str | None) -> str:
+    # `language` is part of the key only: dateformat reads the active one itself.
     return dateformat.format(day, pattern)
 
 

@@ -4,11 +4,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from incidents.models import MedicationIncident
+from tests.factories import RoleAssignmentFactory
 
 URL = reverse("incidents:incident_report")
 
@@ -156,11 +159,6 @@ def test_several_medicines_are_kept(client, riverside_staff, count):
 def test_the_blank_form_reads_no_organisation_once_drawn(client, riverside, hillside, riverside_staff):
     """The organisations come from the reporter's roles; the blank form's drawing is cached, so a second
     view reads no organisation of its own, and the choice still lists both."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.factories import RoleAssignmentFactory
-
     RoleAssignmentFactory(user=riverside_staff, organisation=hillside, role="staff")
     client.force_login(riverside_staff)
     first = client.get(URL).content.decode()
