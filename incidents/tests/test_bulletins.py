@@ -4,6 +4,7 @@ published by the MSO team only, on staff home pages, read counted once."""
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.html import escape
 
 from core.domain import DomainError, NotAllowed
 from incidents import services
@@ -53,6 +54,7 @@ def test_a_bulletin_page_and_email_hide_reporter_and_patient_details(
         assert "Mrs Jane Example" not in text  # the description may name the patient
         assert "Ward 7" not in text
         assert riverside_staff.email not in text and riverside_staff.full_name not in text
+        assert escape(riverside_staff.full_name) not in text  # as a page writes an O'Brien
         assert bulletin.incidents.get().reference not in text
 
 
@@ -61,6 +63,7 @@ def test_reporter_name_is_not_in_the_bulletin_body_area(bulletin, riverside_mso,
     client.force_login(riverside_mso)  # the reporter's name would appear only if the page showed it
     page = client.get(reverse("incidents:bulletin_detail", args=[bulletin.pk])).text
     assert riverside_staff.full_name not in page and riverside_staff.email not in page
+    assert escape(riverside_staff.full_name) not in page  # as a page writes an O'Brien
 
 
 def test_only_closed_incidents_of_the_organisation_may_be_used(make_incident, riverside, riverside_mso):
